@@ -1,0 +1,1 @@
+"""Calls and the steps callers take through the flow."""

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ivr.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Call(Base):
+    """One phone call, keyed by Twilio's CallSid."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_number: Mapped[str] = mapped_column(String(32), default="")
+    to_number: Mapped[str] = mapped_column(String(32), default="")
+    locale: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(20), default="in-progress")
+    duration: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    events: Mapped[list[CallEvent]] = relationship(
+        back_populates="call", order_by="CallEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class CallEvent(Base):
+    """A step of a call: menu entered, keys pressed, option taken, status change.
+
+    ``key`` identifies the Twilio request that caused it, so a retried webhook
+    (same URL, same parameters) is recorded once.
+    """
+
+    __tablename__ = "call_events"
+    __table_args__ = (UniqueConstraint("call_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    node: Mapped[str] = mapped_column(String(64), default="")
+    digits: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="events")

@@ -1,0 +1,231 @@
+"""The ``ivr`` command: one entry point, groups by domain."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup
+
+from ivr.settings import DEFAULT_ENV_FILE, SettingsError, load_settings
+
+
+def _create_app(*_args, **_kwargs) -> Flask:
+    from ivr.app import create_app
+    from ivr.flows import FlowFileError
+
+    try:
+        return create_app()
+    except (SettingsError, FlowFileError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False, set_debug_flag=False)
+def main() -> None:
+    """IVR server for the 12333 labour and social-security hotline."""
+
+
+def _settings():
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+# --- ivr dev ---------------------------------------------------------------
+@main.group(cls=click.Group)
+def dev() -> None:
+    """Local development helpers."""
+
+
+@dev.command("init")
+def dev_init() -> None:
+    """Write development secrets to instance/ivr.env (once) and migrate the database."""
+    env_file = Path(os.environ.get("IVR_ENV_FILE", DEFAULT_ENV_FILE))
+    env_file.parent.mkdir(parents=True, exist_ok=True)
+    if not env_file.exists():
+        env_file.write_text(
+            "# Development defaults written by `ivr dev init`; environment variables win.\n"
+            f"SECRET_KEY={secrets.token_hex(32)}\n"
+            f"TWILIO_AUTH_TOKEN={secrets.token_hex(16)}\n"
+            f"TWILIO_ACCOUNT_SID=AC{secrets.token_hex(16)}\n",
+            encoding="utf-8",
+        )
+        env_file.chmod(0o600)
+        click.echo(f"wrote {env_file}")
+    from ivr.migrate import upgrade
+
+    upgrade(_settings().database_url)
+    click.echo("database is up to date")
+
+
+# --- ivr db ----------------------------------------------------------------
+@main.group(cls=click.Group)
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from ivr.migrate import upgrade
+
+    upgrade(_settings().database_url, revision)
+    click.echo(f"database upgraded to {revision}")
+
+
+@db.command("heads")
+def db_heads() -> None:
+    from ivr.migrate import heads
+
+    click.echo("\n".join(heads()))
+
+
+# --- ivr flows -------------------------------------------------------------
+@main.group(cls=click.Group)
+def flows() -> None:
+    """Call flows, prompts, hours and directories in flows/."""
+
+
+@flows.command("check")
+@click.option(
+    "--dir", "directory", type=click.Path(file_okay=False), help="Default: IVR_FLOWS_DIR."
+)
+def flows_check(directory: str | None) -> None:
+    """Validate every flow file; exit 1 naming file, line and problem."""
+    from ivr.flows import FlowFileError, load_flows
+
+    settings = _settings()
+    try:
+        bundle = load_flows(
+            directory or settings.flows_dir, settings.timezone, settings.default_locale
+        )
+    except FlowFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    locales = ", ".join(bundle.prompts.by_locale)
+    click.echo(
+        f"ok: {bundle.id}: {len(bundle.nodes)} nodes, locales {locales}, "
+        f"{len(bundle.directory.centres)} centres, {len(bundle.schedules)} schedules"
+    )
+
+
+# --- ivr serve -------------------------------------------------------------
+@main.command("serve", with_appcontext=False)
+@click.option("--bind", default="127.0.0.1:5000", show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def serve(bind: str, workers: int) -> None:
+    """Serve the app with gunicorn (as the Procfile's web process does)."""
+    _settings()  # fail early with a clear message
+    os.execvp(  # noqa: S606 - replaces this process with gunicorn
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "ivr.app:create_app()",
+        ],
+    )
+
+
+# --- ivr call --------------------------------------------------------------
+@main.command("call", with_appcontext=False)
+@click.option("--url", help="A running server (e.g. http://127.0.0.1:5000); default: in-process.")
+@click.option("--public-url", help="The URL Twilio would sign (default: IVR_PUBLIC_URL).")
+@click.option("--press", help="Keys to press, comma-separated: 1,*,0431#  (- = silence).")
+@click.option("--from", "caller", default="+8643188881234", show_default=True)
+@click.option("--to", "called", default="+8643112333", show_default=True)
+@click.option(
+    "--dial-status",
+    default="completed",
+    show_default=True,
+    type=click.Choice(["completed", "busy", "no-answer", "failed"]),
+)
+def call(
+    url: str | None,
+    public_url: str | None,
+    press: str | None,
+    caller: str,
+    called: str,
+    dial_status: str,
+) -> None:
+    """Place a simulated call as Twilio would and print what the caller hears."""
+    from ivr.simulator import CallFailed, Phone, flask_transport, http_transport
+
+    settings = _settings()
+    public = public_url or (url if url and public_url is None else None) or settings.public_url
+    if url:
+        transport = http_transport(url)
+    else:
+        from ivr.app import create_app
+
+        app = create_app()
+        public = settings.public_url
+        transport = flask_transport(app.test_client(), public)
+
+    def show(step) -> None:
+        if step.verb in ("say", "play"):
+            click.echo(f"  🔊 {step.text}")
+        elif step.verb == "press":
+            click.echo(f"  ☎  pressed {step.text}")
+        elif step.verb == "silence":
+            click.echo("  …  (silence)")
+        elif step.verb in ("dial", "enqueue"):
+            click.echo(f"  ↪  {step.verb} {step.text}")
+        elif step.verb == "hangup":
+            click.echo("  ✆  hang up")
+
+    def ask(_step) -> str | None:
+        if not sys.stdin.isatty():
+            return None
+        answer = click.prompt("keys (- silence, q hang up)", default="-", show_default=False)
+        return None if answer.strip().lower() == "q" else answer.strip()
+
+    phone = Phone(
+        transport,
+        public,
+        settings.twilio_auth_token,
+        caller=caller,
+        called=called,
+        dial_status=dial_status,
+        on_step=show,
+        ask=None if press is not None else ask,
+    )
+    keys = [k.strip() for k in press.split(",")] if press else []
+    try:
+        record = phone.call(keys)
+    except CallFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"call {record.sid} ended: {record.ended_by}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups that need an application."""
+    for group in _app_groups():
+        app.cli.add_command(group)
+
+
+def _app_groups() -> list[AppGroup]:
+    groups: list[AppGroup] = []
+    try:
+        from ivr.speech.cli import cli as models_cli
+
+        groups.append(models_cli)
+    except ImportError:  # pragma: no cover - speech package absent
+        pass
+    return groups
+
+
+__all__ = ["main", "init_app", "current_app"]

@@ -1,0 +1,130 @@
+"""One webhook's worth of flow: where the call is, and the TwiML it gets back.
+
+Call state travels in the action URLs Twilio calls back (signed by Twilio, so
+it cannot be forged): the node, the stack of menus for ``*``, a step counter
+that makes every URL unique (so a retry is recognisable), and the count of
+silent rounds. No web process keeps anything in memory between requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from twilio.twiml.voice_response import VoiceResponse
+
+if TYPE_CHECKING:
+    from ivr.flows.loader import FlowBundle, Node
+
+MAX_STACK = 12
+
+
+@dataclass(frozen=True)
+class CallState:
+    node: str
+    stack: tuple[str, ...] = ()
+    step: int = 0
+    tries: int = 0
+
+    def query(self) -> dict[str, str]:
+        return {"stack": ".".join(self.stack), "n": str(self.step), "t": str(self.tries)}
+
+    @classmethod
+    def from_query(cls, node: str, args: dict[str, str]) -> CallState:
+        """Parse what :meth:`query` wrote; raises ValueError on anything else."""
+        stack = tuple(s for s in args.get("stack", "").split(".") if s)
+        step, tries = int(args.get("n", "0")), int(args.get("t", "0"))
+        if len(stack) > MAX_STACK or not 0 <= step < 10_000 or not 0 <= tries < 100:
+            raise ValueError("call state out of range")
+        return cls(node=node, stack=stack, step=step, tries=tries)
+
+
+# link(kind, state) -> absolute URL; kind is "node" (enter) or "input" (Gather/Dial action)
+Linker = Callable[[str, CallState], str]
+
+
+@dataclass
+class Event:
+    kind: str
+    node: str = ""
+    digits: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Turn:
+    bundle: FlowBundle
+    state: CallState
+    locale: str
+    caller: str
+    now: datetime
+    link: Linker
+    response: VoiceResponse = field(default_factory=VoiceResponse)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def node(self) -> Node:
+        return self.bundle.nodes[self.state.node]
+
+    # --- speaking -------------------------------------------------------
+    def say(self, prompt_id: str, target: Any = None, **values: str) -> None:
+        """Speak (or play) a prompt in the call's locale into ``target`` (default: response)."""
+        self.bundle.prompts.render(self.locale, prompt_id, target or self.response, values)
+
+    # --- moving ---------------------------------------------------------
+    def event(self, kind: str, digits: str = "", **detail: Any) -> None:
+        self.events.append(Event(kind, self.state.node, digits, detail))
+
+    def move(self, target: str) -> None:
+        """Go to ``target`` by choice: remember where we came from for ``*``."""
+        here = self.state.node
+        stack = self.state.stack
+        if target != here and self.bundle.nodes[here].takes_input:
+            stack = (*stack, here)[-MAX_STACK:]
+        self.state = replace(self.state, node=target, stack=stack, tries=0)
+
+    def back(self) -> str:
+        """``*``: the previous menu, or this one again at the top."""
+        if not self.state.stack:
+            return self.state.node
+        *rest, parent = self.state.stack
+        self.state = replace(self.state, node=parent, stack=tuple(rest), tries=0)
+        return parent
+
+    def arrive(self, node_id: str) -> None:
+        """Entering a node that is already on the stack unwinds to it."""
+        stack = self.state.stack
+        if node_id in stack:
+            stack = stack[: stack.index(node_id)]
+        self.state = replace(self.state, node=node_id, stack=stack)
+
+    def url(self, kind: str, **changes: Any) -> str:
+        state = replace(self.state, step=self.state.step + 1, **changes)
+        return self.link(kind, state)
+
+    # --- collecting -----------------------------------------------------
+    def gather(
+        self,
+        prompts: list[tuple[str, dict[str, str]]],
+        *,
+        num_digits: int | None = 1,
+        finish_on_key: str = "",
+        timeout: int = 6,
+    ) -> None:
+        """Ask for keys; on silence Twilio falls through to the Redirect (one more try)."""
+        options: dict[str, Any] = {
+            "action": self.url("input", tries=0),
+            "method": "POST",
+            "input": "dtmf",
+            "timeout": timeout,
+            "finish_on_key": finish_on_key,
+            "action_on_empty_result": False,
+        }
+        if num_digits:
+            options["num_digits"] = num_digits
+        gather = self.response.gather(**options)
+        for prompt_id, values in prompts:
+            self.say(prompt_id, gather, **values)
+        self.response.redirect(self.url("node", tries=self.state.tries + 1), method="POST")

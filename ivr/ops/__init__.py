@@ -1,0 +1,1 @@
+"""Operations endpoints: health, metrics and public prompt audio."""

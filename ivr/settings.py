@@ -1,0 +1,142 @@
+"""Settings, parsed once from the environment.
+
+Every variable the server reads is declared here with its type and default.
+A value that does not parse raises :class:`SettingsError` naming the variable.
+``instance/ivr.env`` (written by ``ivr dev init``) supplies defaults for local
+runs; real environment variables always win.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ENV_FILE = ROOT / "instance" / "ivr.env"
+
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or malformed."""
+
+
+def _path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else ROOT / path
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be a positive whole number")
+    return number
+
+
+def _hosts(value: str) -> tuple[str, ...]:
+    return tuple(h.strip().lower() for h in value.split(",") if h.strip())
+
+
+def _url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return value.rstrip("/")
+
+
+def _zone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings; see README "Configuration" for each variable."""
+
+    database_url: str = field(repr=False)
+    redis_url: str | None
+    twilio_account_sid: str
+    twilio_auth_token: str = field(repr=False)
+    public_url: str
+    secret_key: str = field(repr=False)
+    recordings_dir: Path
+    flows_dir: Path
+    models_dir: Path
+    timezone: ZoneInfo
+    default_locale: str
+    media_hosts: tuple[str, ...]
+    voicemail_max_seconds: int
+    env: str = "development"
+    vosk_models: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+_REQUIRED = object()
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> Settings:
+    """Read every setting from ``environ`` (default ``os.environ``) over ``env_file``."""
+    environ = os.environ if environ is None else environ
+    env_file = Path(environ.get("IVR_ENV_FILE", env_file or DEFAULT_ENV_FILE))
+    source: dict[str, str] = {}
+    if env_file.is_file():
+        source.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    source.update(environ)
+
+    def read(name: str, default: object = _REQUIRED, parse: Callable[[str], T] = str) -> T:
+        raw = source.get(name, "").strip()
+        if not raw:
+            if default is _REQUIRED:
+                raise SettingsError(
+                    f"{name} is not set. Set it in the environment, or run `ivr dev init` "
+                    f"to write development defaults to {env_file}."
+                )
+            raw = str(default)
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{name}={raw!r} is invalid: {exc}") from exc
+
+    env = read("IVR_ENV", "development")
+    if env not in ("development", "production", "test"):
+        raise SettingsError(f"IVR_ENV={env!r} is invalid: use development, production or test")
+    return Settings(
+        database_url=_normalise_db_url(
+            read("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'ivr.db'}")
+        ),
+        redis_url=source.get("REDIS_URL", "").strip() or None,
+        twilio_account_sid=source.get("TWILIO_ACCOUNT_SID", "").strip(),
+        twilio_auth_token=read("TWILIO_AUTH_TOKEN"),
+        public_url=read("IVR_PUBLIC_URL", "http://127.0.0.1:5000", _url),
+        secret_key=read("SECRET_KEY"),
+        recordings_dir=read("IVR_RECORDINGS_DIR", "recordings", _path),
+        flows_dir=read("IVR_FLOWS_DIR", "flows", _path),
+        models_dir=read("IVR_MODELS_DIR", "models", _path),
+        timezone=read("IVR_TIMEZONE", "Asia/Shanghai", _zone),
+        default_locale=read("IVR_DEFAULT_LOCALE", "zh-CN"),
+        media_hosts=read("IVR_MEDIA_HOSTS", "api.twilio.com", _hosts),
+        voicemail_max_seconds=read("IVR_VOICEMAIL_MAX_SECONDS", "120", _positive_int),
+        env=env,
+        vosk_models={k: v for k, v in source.items() if k.startswith("VOSK_MODEL_")},
+    )
+
+
+def _normalise_db_url(url: str) -> str:
+    """Heroku-style ``postgres://`` URLs name the psycopg 3 driver explicitly."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,1 @@
+"""The ``voice`` blueprint: Twilio's signed webhooks, answered with TwiML."""

@@ -1,0 +1,70 @@
+"""Every /voice request must be signed by Twilio and well formed."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+SID = re.compile(r"^CA[0-9a-f]{32}$")
+PHONE = re.compile(r"^(\+?[0-9]{0,20}|client:[\w.-]{1,64}|sip:[^\s]{1,128}|anonymous|)$", re.I)
+DIGITS = re.compile(r"^[0-9*#]{0,32}$")
+MAX_FIELD = 2048
+
+
+def public_url() -> str:
+    """The URL Twilio called, rebuilt from IVR_PUBLIC_URL (not request.url: proxies rewrite it)."""
+    base = current_app.config["SETTINGS"].public_url
+    query = request.query_string.decode("latin-1")
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def is_signed() -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(current_app.config["SETTINGS"].twilio_auth_token)
+    return validator.validate(public_url(), request.form, signature)
+
+
+def well_formed() -> bool:
+    form = request.form
+    if any(len(v) > MAX_FIELD for v in form.values()):
+        return False
+    return (
+        bool(SID.match(form.get("CallSid", "")))
+        and bool(PHONE.match(form.get("From", "")))
+        and bool(PHONE.match(form.get("To", "")))
+        and bool(DIGITS.match(form.get("Digits", "")))
+    )
+
+
+def request_key() -> str:
+    """Same for a retried request (same URL, same parameters), different otherwise."""
+    digest = hashlib.sha256(public_url().encode())
+    for key in sorted(request.form):
+        for value in request.form.getlist(key):
+            digest.update(f"\0{key}={value}".encode())
+    return digest.hexdigest()[:40]
+
+
+def twilio_webhook(view: Callable[..., Any]) -> Callable[..., Any]:
+    """403 for an unsigned or forged request, 400 for a malformed one; nothing is written."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.mimetype != "application/x-www-form-urlencoded":
+            abort(400)
+        if not is_signed():
+            current_app.logger.warning("rejected unsigned or forged %s", request.path)
+            abort(403)
+        if not well_formed():
+            abort(400)
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,124 @@
+"""Twilio webhooks. Each answers from the signed URL state in milliseconds.
+
+The database records what happened but is not needed to answer: if it is
+down, the caller still hears the menu (and the failure is logged).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr import db
+from ivr.calls import store
+from ivr.flows import FlowBundle, engine
+from ivr.flows.turn import CallState, Event, Turn
+from ivr.voice.security import request_key, twilio_webhook
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+def bundle() -> FlowBundle:
+    return current_app.extensions["ivr.flows"]
+
+
+def link(kind: str, state: CallState) -> str:
+    base = current_app.config["SETTINGS"].public_url
+    return f"{base}/voice/{kind}/{state.node}?{urlencode(state.query())}"
+
+
+def twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def new_turn(state: CallState) -> Turn:
+    flows = bundle()
+    if state.node not in flows.nodes:  # a URL from before a flow change: start over
+        state = CallState(node=flows.start)
+    return Turn(
+        bundle=flows,
+        state=state,
+        locale=flows.locale_for(request.form.get("To", "")),
+        caller=request.form.get("From", ""),
+        now=datetime.now(UTC),
+        link=link,
+    )
+
+
+def save(events: list[Event], status: str | None = None) -> None:
+    """Record the request's events once; a database failure never silences the call."""
+    form = request.form
+    try:
+        session = db.session()
+        call = store.get_or_create_call(
+            session,
+            form["CallSid"],
+            from_number=form.get("From", ""),
+            to_number=form.get("To", ""),
+            locale=bundle().locale_for(form.get("To", "")),
+        )
+        fresh = store.record_events(session, call, request_key(), events)
+        if fresh and status:
+            store.apply_status(call, status, form.get("CallDuration"))
+        session.commit()
+    except SQLAlchemyError:
+        current_app.logger.exception("could not record call events; answering anyway")
+        db.session().rollback()
+
+
+def state_from_request(node: str) -> CallState:
+    try:
+        return CallState.from_query(node, request.args.to_dict())
+    except ValueError:
+        abort(400)
+
+
+@bp.post("/incoming")
+@twilio_webhook
+def incoming() -> Response:
+    g.call_sid = request.form["CallSid"]
+    turn = new_turn(CallState(node=bundle().start))
+    turn.event("incoming")
+    engine.enter(turn, turn.state.node)
+    save(turn.events)
+    return twiml(turn.response)
+
+
+@bp.post("/node/<node>")
+@twilio_webhook
+def enter_node(node: str) -> Response:
+    """A Redirect: enter the node again (after silence) or afresh."""
+    g.call_sid = request.form["CallSid"]
+    turn = new_turn(state_from_request(node))
+    engine.enter(turn, turn.state.node)
+    save(turn.events)
+    return twiml(turn.response)
+
+
+@bp.post("/input/<node>")
+@twilio_webhook
+def node_input(node: str) -> Response:
+    """A Gather's keys, or a Dial/Enqueue result, for the node the caller is at."""
+    g.call_sid = request.form["CallSid"]
+    turn = new_turn(state_from_request(node))
+    params = request.form.to_dict()
+    if "Digits" in params:
+        turn.event("digits", params["Digits"])
+    engine.handle(turn, params)
+    save(turn.events)
+    return twiml(turn.response)
+
+
+@bp.post("/status")
+@twilio_webhook
+def status() -> Response:
+    """Call progress callbacks; they may arrive late or out of order."""
+    g.call_sid = request.form["CallSid"]
+    call_status = request.form.get("CallStatus", "")
+    event = Event("status", detail={"status": call_status})
+    save([event], status=call_status)
+    return Response(status=204)
