@@ -41,6 +41,7 @@ class Node:
 class Prompt:
     text: str = ""
     play: str = ""
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def _load_prompts(
         prompts = {}
         for prompt_id, value in data.items():
             if isinstance(value, str):
-                prompts[str(prompt_id)] = Prompt(text=value)
+                prompts[str(prompt_id)] = Prompt(text=value, line=data.line_of(prompt_id))
             elif isinstance(value, Located) and set(value) == {"play"}:
                 play = str(value["play"])
                 if not play.startswith(("http://", "https://")) and (
@@ -120,7 +121,7 @@ def _load_prompts(
                     raise value.error(
                         f"play: no audio file audio/{play} in the flows folder", "play"
                     )
-                prompts[str(prompt_id)] = Prompt(play=play)
+                prompts[str(prompt_id)] = Prompt(play=play, line=data.line_of(prompt_id))
             else:
                 raise data.error(
                     f"prompt {prompt_id!r}: expected text or {{play: file}}", prompt_id
@@ -257,13 +258,12 @@ def load_flows(
     _check_placeholders(prompts, variables, base)
     reference = prompts[default]
     for locale, table in prompts.items():
-        for prompt_id in set(reference) ^ set(table):
-            missing_in = locale if prompt_id in reference else default
-            raise FlowFileError(
-                base / "prompts" / f"{missing_in}.yaml",
-                None,
-                f"prompt {prompt_id!r} is missing (it exists in another locale)",
-            )
+        path = base / "prompts" / f"{locale}.yaml"
+        for prompt_id in sorted(set(reference) - set(table)):
+            raise FlowFileError(path, None, f"prompt {prompt_id!r} is missing (it is in {default})")
+        for prompt_id in sorted(set(table) - set(reference)):
+            line = table[prompt_id].line
+            raise FlowFileError(path, line, f"prompt {prompt_id!r} is not in {default}")
     for prompt_id in ENGINE_PROMPTS:
         if prompt_id not in reference:
             raise FlowFileError(

@@ -169,8 +169,9 @@ def _after_connect(turn: Turn, params: dict[str, str]) -> str | None:
     if result == "hangup":  # the caller hung up while waiting
         return None
     turn.say("agent_unavailable")
-    turn.move(turn.node["after"])
-    return turn.node["after"]
+    after = turn.node["after"]
+    turn.move(after)
+    return after
 
 
 def _is_connect_result(params: dict[str, str]) -> bool:
@@ -223,12 +224,19 @@ class AreaCode(NodeType):
 
     def _ask(self, turn: Turn) -> None:
         turn.event("menu")
-        turn.gather([(turn.node["prompt"], {})], num_digits=None, finish_on_key="#", timeout=8)
+        turn.gather(
+            [(turn.node["prompt"], {})],
+            num_digits=None,
+            finish_on_key="#",
+            timeout=8,
+            keep_tries=True,
+        )
 
     def _give_up(self, turn: Turn) -> str:
         turn.event("area-code-failed")
-        turn.move(turn.node["on_fail"])
-        return turn.node["on_fail"]
+        on_fail = turn.node["on_fail"]
+        turn.move(on_fail)
+        return on_fail
 
 
 @register

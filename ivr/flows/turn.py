@@ -112,10 +112,15 @@ class Turn:
         num_digits: int | None = 1,
         finish_on_key: str = "",
         timeout: int = 6,
+        keep_tries: bool = False,
     ) -> None:
-        """Ask for keys; on silence Twilio falls through to the Redirect (one more try)."""
+        """Ask for keys; on silence Twilio falls through to the Redirect (one more try).
+
+        Input normally starts the count of tries afresh; ``keep_tries`` carries it
+        into the action URL for nodes that also count wrong entries.
+        """
         options: dict[str, Any] = {
-            "action": self.url("input", tries=0),
+            "action": self.url("input", tries=self.state.tries if keep_tries else 0),
             "method": "POST",
             "input": "dtmf",
             "timeout": timeout,

@@ -1,0 +1,164 @@
+"""Offline transcription of a recording with Vosk, one recognizer per channel."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import vosk
+
+from .audio import SAMPLE_WIDTH, ChannelAudio, load_audio
+from .models import ModelRegistry
+
+CHUNK_FRAMES = 4000  # 0.25 s at 16 kHz per AcceptWaveform call
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float  # seconds from the start of the recording
+    end: float
+    conf: float
+    channel: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One Vosk result (roughly an utterance ended by silence) on one channel."""
+
+    channel: str
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class ChannelText:
+    label: str
+    text: str
+    duration: float
+
+
+@dataclass
+class Transcript:
+    locale: str
+    model: str
+    text: str
+    channels: list[ChannelText]
+    words: list[Word]
+    segments: list[Segment]
+    duration: float  # seconds of audio (longest channel)
+    convert_seconds: float
+    decode_seconds: float
+    sample_rate: int = 16000
+
+    @property
+    def real_time_factor(self) -> float | None:
+        """Processing time (conversion + decoding) per second of audio."""
+        if self.duration <= 0:
+            return None
+        return (self.convert_seconds + self.decode_seconds) / self.duration
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form for storage."""
+        data = asdict(self)
+        data["real_time_factor"] = self.real_time_factor
+        return data
+
+
+def transcribe(
+    path: str | Path,
+    locale: str,
+    registry: ModelRegistry,
+    *,
+    chunk_frames: int = CHUNK_FRAMES,
+) -> Transcript:
+    """Convert and transcribe ``path`` with the model registered for ``locale``.
+
+    Raises :class:`~ivr.speech.models.ModelUnavailable` (before doing any work) when the
+    locale has no model and :class:`~ivr.speech.audio.AudioError` for undecodable audio.
+    """
+    loaded = registry.load(locale)
+
+    started = time.perf_counter()
+    channels = load_audio(path)
+    converted = time.perf_counter()
+
+    segments: list[Segment] = []
+    words: list[Word] = []
+    for channel in channels:
+        channel_segments, channel_words = decode_channel(loaded.model, channel, chunk_frames)
+        segments.extend(channel_segments)
+        words.extend(channel_words)
+    decoded = time.perf_counter()
+
+    order = {channel.label: i for i, channel in enumerate(channels)}
+    segments.sort(key=lambda s: (s.start, order[s.channel]))
+    words.sort(key=lambda w: (w.start, order[w.channel]))
+    channel_texts = [
+        ChannelText(
+            c.label,
+            " ".join(s.text for s in segments if s.channel == c.label),
+            round(c.duration, 3),
+        )
+        for c in channels
+    ]
+    return Transcript(
+        locale=loaded.location.locale,
+        model=loaded.location.name,
+        text=_full_text(segments, multi_channel=len(channels) > 1),
+        channels=channel_texts,
+        words=words,
+        segments=segments,
+        duration=round(max((c.duration for c in channels), default=0.0), 3),
+        convert_seconds=converted - started,
+        decode_seconds=decoded - converted,
+        sample_rate=channels[0].sample_rate if channels else 16000,
+    )
+
+
+def decode_channel(
+    model: vosk.Model, audio: ChannelAudio, chunk_frames: int = CHUNK_FRAMES
+) -> tuple[list[Segment], list[Word]]:
+    """Run one recognizer over one channel's PCM; returns its segments and words."""
+    recognizer = vosk.KaldiRecognizer(model, audio.sample_rate)
+    recognizer.SetWords(True)
+    segments: list[Segment] = []
+    words: list[Word] = []
+    step = chunk_frames * SAMPLE_WIDTH
+    pcm = audio.pcm
+    for offset in range(0, len(pcm), step):
+        if recognizer.AcceptWaveform(pcm[offset : offset + step]):
+            _collect(recognizer.Result(), audio.label, segments, words)
+    _collect(recognizer.FinalResult(), audio.label, segments, words)
+    return segments, words
+
+
+def _collect(raw: str, label: str, segments: list[Segment], words: list[Word]) -> None:
+    result = json.loads(raw)
+    items = result.get("result") or []
+    text = (result.get("text") or "").strip()
+    if not items or not text:
+        return
+    chunk = [
+        Word(
+            word=item["word"],
+            start=round(float(item["start"]), 3),
+            end=round(float(item["end"]), 3),
+            conf=round(float(item.get("conf", 1.0)), 4),
+            channel=label,
+        )
+        for item in items
+    ]
+    words.extend(chunk)
+    segments.append(Segment(label, chunk[0].start, chunk[-1].end, text))
+
+
+def _full_text(segments: list[Segment], *, multi_channel: bool) -> str:
+    if not multi_channel:
+        return " ".join(s.text for s in segments)
+    # A conversation reads best as speaker turns in time order.
+    return "\n".join(f"{s.channel}: {s.text}" for s in segments)

@@ -1,0 +1,91 @@
+"""Option 9 (area code) and option 0 (the caller's own centre)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.simulator import Phone, flask_transport
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL
+
+CONTINUE = "是否需要继续服务？继续服务请按1，结束通话请按2。"
+MAIN_MENU_START = "语音服务请按1"
+
+
+@pytest.fixture(autouse=True)
+def office_hours(at):
+    at(2026, 11, 23, 10, 0)
+
+
+def caller(client, number: str, **kwargs) -> Phone:
+    return Phone(
+        flask_transport(client, PUBLIC_URL), PUBLIC_URL, AUTH_TOKEN, caller=number, **kwargs
+    )
+
+
+@pytest.mark.parametrize(
+    ("keys", "number", "centre"),
+    [
+        ("0431#", "+8643188912333", "长春市"),
+        ("0439#", "+8643932212333", "白山市"),
+        ("433#", "+8643328512333", "延边州"),
+        ("0#", "+8643112333", "吉林省12333咨询服务中心"),
+    ],
+)
+def test_area_code_connects_to_that_centre(phone, keys, number, centre):
+    call = phone.call(["9", keys])
+    assert call.heard[-2:] == [f"请稍等，正在为您转接{centre}。", "感谢您的来电，再见。"]
+    assert [d.text for d in call.verbs("dial")] == [number]
+    assert call.ended_by == "server hung up"
+
+
+def test_unknown_area_code_is_asked_again_then_back_to_menu(phone):
+    call = phone.call(["9", "0999#", "1234#"])
+    heard = call.heard
+    assert heard.count("对不起，没有找到该区号。") == 2
+    assert heard[-1].startswith(MAIN_MENU_START)
+    assert not call.verbs("dial")
+
+
+def test_star_leaves_area_code_entry(phone):
+    call = phone.call(["9", "*"])
+    assert call.heard[-1].startswith(MAIN_MENU_START)
+
+
+def test_busy_centre_apologises_and_offers_more_service(client):
+    call = caller(client, "+8643262012345", dial_status="busy").call(["9", "0432#"])
+    assert call.heard[-2:] == ["对不起，座席繁忙或暂时无法接通。", CONTINUE]
+
+
+@pytest.mark.parametrize(
+    ("number", "queue", "name"),
+    [
+        ("+8643262012345", "jilin", "吉林市"),  # Jilin City landline
+        ("043532112345", "tonghua", "通化市"),  # domestic format with trunk 0
+        ("+8613904331234", "yanbian", "延边州"),  # mobile block 1390433
+        ("+12125551234", "provincial", "吉林省12333咨询服务中心"),  # not from the province
+        ("anonymous", "provincial", "吉林省12333咨询服务中心"),
+    ],
+)
+def test_agent_call_goes_to_callers_own_centre(client, number, queue, name):
+    call = caller(client, number).call(["0"])
+    assert call.heard[-2] == f"请稍等，正在为您转接{name}人工服务。"
+    assert [q.text for q in call.verbs("enqueue")] == [queue]
+
+
+@pytest.mark.parametrize(("key", "queue"), [("1", "provincial"), ("2", "changchun")])
+def test_changchun_callers_choose_provincial_or_city(client, key, queue):
+    call = caller(client, "+8643188881234").call(["0", key])
+    assert "省级咨询服务请按1、长春市咨询服务请按2" in call.heard
+    assert [q.text for q in call.verbs("enqueue")] == [queue]
+
+
+def test_changchun_choice_rejects_other_keys_and_star_goes_back(client):
+    call = caller(client, "+8613904311234").call(["0", "3", "*"])
+    heard = call.heard
+    assert heard[-3:-1] == ["选择错误，请重新输入", "省级咨询服务请按1、长春市咨询服务请按2"]
+    assert heard[-1].startswith(MAIN_MENU_START)
+
+
+def test_no_agent_answers_caller_is_offered_more_service(client):
+    call = caller(client, "+8643262012345", queue_result="error").call(["0"])
+    assert call.heard[-2:] == ["对不起，座席繁忙或暂时无法接通。", CONTINUE]
