@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask import Flask
+from flask.cli import FlaskGroup
 
 from ivr.settings import DEFAULT_ENV_FILE, SettingsError, load_settings
 
@@ -213,19 +213,14 @@ def call(
 
 def init_app(app: Flask) -> None:
     """Register the command groups that need an application."""
-    for group in _app_groups():
-        app.cli.add_command(group)
+    for command in _app_groups():
+        app.cli.add_command(command)
 
 
-def _app_groups() -> list[AppGroup]:
-    groups: list[AppGroup] = []
-    try:
-        from ivr.speech.cli import cli as models_cli
+def _app_groups() -> list[click.Command]:
+    from ivr.speech.cli import cli as models_cli
+    from ivr.voicemail.cli import cli as voicemail_cli
+    from ivr.voicemail.cli import transcribe_command
+    from ivr.worker import worker_command
 
-        groups.append(models_cli)
-    except ImportError:  # pragma: no cover - speech package absent
-        pass
-    return groups
-
-
-__all__ = ["main", "init_app", "current_app"]
+    return [models_cli, voicemail_cli, transcribe_command, worker_command]

@@ -1,5 +1,7 @@
 """Every mapped table, imported in one place for Alembic and create_all."""
 
 from ivr.calls.models import Call, CallEvent
+from ivr.staff.models import AuditEvent, User
+from ivr.voicemail.models import Voicemail
 
-__all__ = ["Call", "CallEvent"]
+__all__ = ["AuditEvent", "Call", "CallEvent", "User", "Voicemail"]

@@ -103,6 +103,7 @@ class Phone:
         self.recording_url, self.recording_duration = recording_url, recording_duration
         self.on_step = on_step or (lambda step: None)
         self.ask = ask
+        self.pending: list[tuple[str, dict[str, str]]] = []  # asynchronous callbacks
 
     def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
         headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
@@ -127,6 +128,7 @@ class Phone:
             if status != 200:
                 raise CallFailed(f"{url} answered {status}: {body[:200]}")
             next_request = self._play(record, ET.fromstring(body), keys)  # noqa: S314
+            self._send_callbacks(base)
             if next_request is None:
                 break
             url, extra = next_request
@@ -137,6 +139,15 @@ class Phone:
             {**base, "CallStatus": "completed", "CallDuration": str(len(record.requests) * 5)},
         )
         return record
+
+    def _send_callbacks(self, base: dict[str, str]) -> None:
+        while self.pending:
+            url, params = self.pending.pop(0)
+            status, body = self.post(
+                url, {"CallSid": base["CallSid"], "AccountSid": base["AccountSid"], **params}
+            )
+            if status >= 300:
+                raise CallFailed(f"{url} answered {status}: {body[:200]}")
 
     def _log(self, record: CallRecord, step: Step) -> None:
         record.steps.append(step)
@@ -193,12 +204,16 @@ class Phone:
                 return None
             elif tag == "Record":
                 self._log(record, Step("record", attrs=attrs))
-                return attrs["action"], {
+                recording = {
                     "RecordingUrl": self.recording_url,
                     "RecordingSid": "RE" + secrets.token_hex(16),
-                    "RecordingDuration": str(self.recording_duration),
-                    "Digits": "#",
+                    "RecordingDuration": str(self.recording_duration if self.recording_url else 0),
                 }
+                callback = attrs.get("recordingStatusCallback")
+                if callback:  # Twilio calls it once the audio is stored
+                    status = "completed" if self.recording_url else "absent"
+                    self.pending.append((callback, {**recording, "RecordingStatus": status}))
+                return attrs["action"], {**recording, "Digits": "#"}
             elif tag in ("Hangup", "Reject"):
                 self._log(record, Step("hangup"))
                 record.ended_by = "server hung up"

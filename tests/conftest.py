@@ -134,6 +134,19 @@ def phone(client):
 
 
 @pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of its own (15 by default), emptied before and after."""
+    from redis import Redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    connection = Redis.from_url(url)
+    connection.flushdb()
+    yield url
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
 def at():
     """``at(2026, 11, 23, 10)``: freeze the clock at that centre-local time."""
     travellers = []

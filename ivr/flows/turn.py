@@ -8,7 +8,8 @@ silent rounds. No web process keeps anything in memory between requests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from ivr.flows.loader import FlowBundle, Node
 
 MAX_STACK = 12
+REF = re.compile(r"(RE[0-9a-f]{32})?")
 
 
 @dataclass(frozen=True)
@@ -27,18 +29,25 @@ class CallState:
     stack: tuple[str, ...] = ()
     step: int = 0
     tries: int = 0
+    ref: str = ""  # what the node is working on, e.g. the recording to confirm
 
     def query(self) -> dict[str, str]:
-        return {"stack": ".".join(self.stack), "n": str(self.step), "t": str(self.tries)}
+        query = {"stack": ".".join(self.stack), "n": str(self.step), "t": str(self.tries)}
+        if self.ref:
+            query["r"] = self.ref
+        return query
 
     @classmethod
     def from_query(cls, node: str, args: dict[str, str]) -> CallState:
         """Parse what :meth:`query` wrote; raises ValueError on anything else."""
         stack = tuple(s for s in args.get("stack", "").split(".") if s)
         step, tries = int(args.get("n", "0")), int(args.get("t", "0"))
+        ref = args.get("r", "")
         if len(stack) > MAX_STACK or not 0 <= step < 10_000 or not 0 <= tries < 100:
             raise ValueError("call state out of range")
-        return cls(node=node, stack=stack, step=step, tries=tries)
+        if not REF.fullmatch(ref):
+            raise ValueError("bad reference")
+        return cls(node=node, stack=stack, step=step, tries=tries, ref=ref)
 
 
 # link(kind, state) -> absolute URL; kind is "node" (enter) or "input" (Gather/Dial action)
@@ -61,6 +70,7 @@ class Turn:
     caller: str
     now: datetime
     link: Linker
+    options: Mapping[str, Any] = field(default_factory=dict)  # e.g. voicemail_max_seconds
     response: VoiceResponse = field(default_factory=VoiceResponse)
     events: list[Event] = field(default_factory=list)
 
@@ -83,14 +93,14 @@ class Turn:
         stack = self.state.stack
         if target != here and self.bundle.nodes[here].takes_input:
             stack = (*stack, here)[-MAX_STACK:]
-        self.state = replace(self.state, node=target, stack=stack, tries=0)
+        self.state = replace(self.state, node=target, stack=stack, tries=0, ref="")
 
     def back(self) -> str:
         """``*``: the previous menu, or this one again at the top."""
         if not self.state.stack:
             return self.state.node
         *rest, parent = self.state.stack
-        self.state = replace(self.state, node=parent, stack=tuple(rest), tries=0)
+        self.state = replace(self.state, node=parent, stack=tuple(rest), tries=0, ref="")
         return parent
 
     def arrive(self, node_id: str) -> None:

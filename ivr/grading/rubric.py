@@ -465,18 +465,15 @@ def _parse_item(
         note=note,
         line=m.line,
     )
-    most = item.max_amount
-    if most is not None and most > section_points:
-        key = {"choice": "levels", "score": "points"}.get(kind, amount_key)
+    # One violation or occurrence worth more than the whole section is a typo.
+    # (Several may well exceed it: the section is then floored at 0. Choice
+    # levels and score points are bounded by the item's points, and those by
+    # the section's.)
+    if amount is not None and amount > section_points:
+        what = "one violation" if kind == "check" else "one occurrence"
         raise m.error(
-            f"item {item_id!r} can {amount_key} {_fmt(most)}, more than the section's "
-            f"{_fmt(section_points)} points",
-            key,
-        )
-    if kind == "count" and amount is not None and amount > section_points:
-        raise m.error(
-            f"one occurrence would {amount_key} {_fmt(amount)}, more than the section's "
-            f"{_fmt(section_points)} points",
+            f"{what} of {item_id!r} would {amount_key} {_fmt(amount)}, more than the "
+            f"section's {_fmt(section_points)} points",
             amount_key,
         )
     return item
@@ -522,7 +519,10 @@ def _parse_levels(m: Located, points: Decimal) -> tuple[Level, ...]:
             or b.high > a.low
             or (b.high == a.low and b.high_inclusive and a.low_inclusive)
         ):
-            raise raw.error(f"percent ranges of levels {before.id!r} and {after.id!r} overlap")
+            later = max(levels.index(before), levels.index(after))
+            raise raw.error(
+                f"percent ranges of levels {before.id!r} and {after.id!r} overlap", later
+            )
     return tuple(levels)
 
 

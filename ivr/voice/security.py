@@ -12,8 +12,9 @@ from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 SID = re.compile(r"^CA[0-9a-f]{32}$")
+RECORDING_SID = re.compile(r"^(RE[0-9a-f]{32})?$")
 PHONE = re.compile(r"^(\+?[0-9]{0,20}|client:[\w.-]{1,64}|sip:[^\s]{1,128}|anonymous|)$", re.I)
-DIGITS = re.compile(r"^[0-9*#]{0,32}$")
+DIGITS = re.compile(r"^([0-9*#]{0,32}|hangup)$")  # "hangup": caller hung up during <Record>
 MAX_FIELD = 2048
 
 
@@ -41,6 +42,7 @@ def well_formed() -> bool:
         and bool(PHONE.match(form.get("From", "")))
         and bool(PHONE.match(form.get("To", "")))
         and bool(DIGITS.match(form.get("Digits", "")))
+        and bool(RECORDING_SID.match(form.get("RecordingSid", "")))
     )
 
 

@@ -13,11 +13,12 @@ from flask import Blueprint, Response, abort, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import db
+from ivr import db, jobs
 from ivr.calls import store
 from ivr.flows import FlowBundle, engine
 from ivr.flows.turn import CallState, Event, Turn
 from ivr.voice.security import request_key, twilio_webhook
+from ivr.voicemail import service as voicemail
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -39,6 +40,7 @@ def new_turn(state: CallState) -> Turn:
     flows = bundle()
     if state.node not in flows.nodes:  # a URL from before a flow change: start over
         state = CallState(node=flows.start)
+    settings = current_app.config["SETTINGS"]
     return Turn(
         bundle=flows,
         state=state,
@@ -46,12 +48,21 @@ def new_turn(state: CallState) -> Turn:
         caller=request.form.get("From", ""),
         now=datetime.now(UTC),
         link=link,
+        options={
+            "voicemail_max_seconds": settings.voicemail_max_seconds,
+            "recording_callback": f"{settings.public_url}/voice/recording",
+        },
     )
 
 
-def save(events: list[Event], status: str | None = None) -> None:
-    """Record the request's events once; a database failure never silences the call."""
+def save(events: list[Event], status: str | None = None, recording: bool = False) -> bool:
+    """Record the request's events once, then start the jobs they call for.
+
+    A database failure never silences the call: it is logged and the caller
+    still gets the TwiML. Returns False when nothing could be stored.
+    """
     form = request.form
+    jobs_to_run: list[tuple[str, int]] = []
     try:
         session = db.session()
         call = store.get_or_create_call(
@@ -61,13 +72,20 @@ def save(events: list[Event], status: str | None = None) -> None:
             to_number=form.get("To", ""),
             locale=bundle().locale_for(form.get("To", "")),
         )
-        fresh = store.record_events(session, call, request_key(), events)
-        if fresh and status:
-            store.apply_status(call, status, form.get("CallDuration"))
+        if store.record_events(session, call, request_key(), events):
+            if status:
+                store.apply_status(call, status, form.get("CallDuration"))
+            jobs_to_run += voicemail.apply_events(session, call, events)
+            if recording:
+                jobs_to_run += voicemail.apply_recording_callback(session, call, form.to_dict())
         session.commit()
     except SQLAlchemyError:
         current_app.logger.exception("could not record call events; answering anyway")
         db.session().rollback()
+        return False
+    for name, *args in jobs_to_run:  # after the commit, so the job sees the rows
+        jobs.enqueue(name, *args)
+    return True
 
 
 def state_from_request(node: str) -> CallState:
@@ -121,4 +139,23 @@ def status() -> Response:
     call_status = request.form.get("CallStatus", "")
     event = Event("status", detail={"status": call_status})
     save([event], status=call_status)
+    return Response(status=204)
+
+
+@bp.post("/recording")
+@twilio_webhook
+def recording() -> Response:
+    """Twilio's recordingStatusCallback: the audio is ready (or absent)."""
+    g.call_sid = request.form["CallSid"]
+    if not request.form.get("RecordingSid"):
+        abort(400)
+    event = Event(
+        "recording",
+        detail={
+            "recording_sid": request.form["RecordingSid"],
+            "status": request.form.get("RecordingStatus", ""),
+        },
+    )
+    if not save([event], recording=True):
+        return Response(status=503)  # Twilio retries; the recording stays on Twilio meanwhile
     return Response(status=204)

@@ -122,7 +122,7 @@ def test_continue_out_of_hours_returns_to_reduced_menu(phone, at):
     assert heard[-2:] == [CONTINUE, REDUCED_MENU]
 
 
-@pytest.mark.parametrize("key", ["2", "3", "4"])
+@pytest.mark.parametrize("key", ["3", "4"])
 def test_unbuilt_services_answer_with_a_clear_message(phone, at, key):
     at(2026, 11, 23, 10, 0)
     heard = phone.call([key]).heard

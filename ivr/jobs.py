@@ -1,0 +1,161 @@
+"""Background jobs: RQ queues on Redis when REDIS_URL is set, else an in-process thread.
+
+Tasks are registered by name with their queue, timeout, retry back-off and
+failure TTL. Enqueue them only after the database commit that they read.
+Work whose enqueue fails (Redis down) stays "pending" in the database and is
+picked up again by ``ivr jobs sweep``, which ``ivr worker`` runs at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+
+log = logging.getLogger("ivr.jobs")
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    func: Callable[..., Any]
+    queue: str = "default"
+    timeout: int = 600  # seconds a single run may take
+    retry_intervals: tuple[int, ...] = (10, 30, 120, 600)  # seconds between attempts
+    failure_ttl: int = 30 * 24 * 3600  # keep failed jobs a month for inspection
+
+
+TASKS: dict[str, Task] = {}
+
+
+def task(name: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        TASKS[name] = Task(name, func, **options)
+        return func
+
+    return register
+
+
+# The app used by RQ work horses; set by `ivr worker` before it forks.
+worker_app: Flask | None = None
+
+
+def run(name: str, *args: Any) -> Any:
+    """Entry point of every RQ job: run the task in a fresh app context."""
+    app = worker_app or current_app._get_current_object()  # type: ignore[attr-defined]
+    with app.app_context():
+        if os.getpid() != app.extensions.get("ivr.pid", os.getpid()):
+            # A forked work horse must not share the parent's pooled connections.
+            from ivr import db
+
+            db.engine().dispose(close=False)
+        return TASKS[name].func(*args)
+
+
+class RQJobs:
+    def __init__(self, redis_url: str) -> None:
+        from redis import Redis
+
+        self.connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+
+    def queue(self, name: str):
+        from rq import Queue
+
+        return Queue(name, connection=self.connection)
+
+    def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
+        from redis.exceptions import RedisError
+        from rq import Retry
+
+        spec = TASKS[name]
+        try:
+            self.queue(spec.queue).enqueue(
+                run,
+                name,
+                *args,
+                job_id=job_id,
+                job_timeout=spec.timeout,
+                failure_ttl=spec.failure_ttl,
+                result_ttl=3600,
+                retry=Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals)),
+            )
+        except RedisError:
+            log.exception("could not enqueue %s; it stays pending for `ivr jobs sweep`", name)
+            return False
+        return True
+
+    def health(self) -> str:
+        from redis.exceptions import RedisError
+
+        try:
+            self.connection.ping()
+        except RedisError as exc:
+            return f"error: {type(exc).__name__}"
+        return "ok"
+
+
+class InProcessJobs:
+    """One background thread per process, with the same retries and back-off (scaled)."""
+
+    def __init__(self, app: Flask, backoff_scale: float = 1.0) -> None:
+        self.app = app
+        self.backoff_scale = backoff_scale
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ivr-job")
+        self.futures: list[Future] = []
+        self.lock = threading.Lock()
+
+    def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
+        future = self.executor.submit(self._run, name, args)
+        with self.lock:
+            self.futures = [f for f in self.futures if not f.done()] + [future]
+        return True
+
+    def _run(self, name: str, args: tuple[Any, ...]) -> None:
+        spec = TASKS[name]
+        for attempt, pause in enumerate((*spec.retry_intervals, None)):
+            try:
+                with self.app.app_context():
+                    spec.func(*args)
+                return
+            except Exception:  # noqa: BLE001 - a job failure must not kill the thread
+                log.exception("job %s failed (attempt %d)", name, attempt + 1)
+                if pause is None:
+                    return
+                time.sleep(pause * self.backoff_scale)
+
+    def drain(self, timeout: float = 120) -> None:
+        """Wait for every job submitted so far (tests, and `ivr jobs sweep --wait`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                pending = [f for f in self.futures if not f.done()]
+            if not pending:
+                return
+            pending[0].result(timeout=max(0.1, deadline - time.monotonic()))
+
+    def health(self) -> str:
+        return "not configured (in-process jobs)"
+
+
+def init_app(app: Flask) -> None:
+    import ivr.voicemail.jobs  # noqa: F401 - registers the tasks
+
+    settings = app.config["SETTINGS"]
+    if settings.redis_url:
+        jobs: RQJobs | InProcessJobs = RQJobs(settings.redis_url)
+    else:
+        jobs = InProcessJobs(app, backoff_scale=float(app.config.get("JOB_BACKOFF_SCALE", 1.0)))
+    app.extensions["ivr.jobs"] = jobs
+    app.extensions["ivr.pid"] = os.getpid()
+    app.extensions.setdefault("ivr.health", {})["redis"] = jobs.health
+
+
+def enqueue(name: str, *args: Any, job_id: str | None = None) -> bool:
+    return current_app.extensions["ivr.jobs"].enqueue(name, *args, job_id=job_id)

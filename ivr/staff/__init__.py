@@ -1,0 +1,1 @@
+"""Staff accounts, roles and the audit trail of who listened to or graded what."""

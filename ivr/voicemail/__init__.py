@@ -1,0 +1,1 @@
+"""Voicemail (option 2): recording, download, offline transcription, the staff inbox."""

@@ -1,0 +1,77 @@
+"""`ivr voicemail ...` and `ivr transcribe`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from ivr import db
+from ivr.voicemail.models import Voicemail
+
+cli = AppGroup("voicemail", help="Voicemail messages.")
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--all", "show_all", is_flag=True, help="Include discarded and empty recordings.")
+def list_messages(as_json: bool, show_all: bool) -> None:
+    """Messages, newest first."""
+    rows = db.session().scalars(select(Voicemail).order_by(Voicemail.created_at.desc())).all()
+    rows = [m for m in rows if show_all or m.is_message]
+    if as_json:
+        click.echo(json.dumps([_as_dict(m) for m in rows], ensure_ascii=False, indent=2))
+        return
+    for m in rows:
+        click.echo(
+            f"{m.id:>5}  {m.created_at:%Y-%m-%d %H:%M}  {m.caller:<16} "
+            f"{(m.duration or 0):>6.1f}s  {m.transcript_status:<17} {m.transcript_text[:40]}"
+        )
+
+
+def _as_dict(m: Voicemail) -> dict:
+    return {
+        "id": m.id,
+        "recording_sid": m.recording_sid,
+        "caller": m.caller,
+        "created_at": m.created_at.isoformat(),
+        "duration": m.duration,
+        "state": m.state,
+        "download_status": m.download_status,
+        "status": m.transcript_status,
+        "transcript": m.transcript_text,
+        "model": m.transcript_model,
+        "handled": m.handled_at is not None,
+    }
+
+
+@cli.command("sweep")
+def sweep_command() -> None:
+    """Queue again every download or transcription still pending (e.g. after Redis was down)."""
+    from ivr.voicemail.sweep import sweep
+
+    downloads, transcripts = sweep()
+    click.echo(f"queued {downloads} downloads and {transcripts} transcriptions")
+
+
+@click.command("transcribe")
+@click.option(
+    "--pending",
+    is_flag=True,
+    required=True,
+    help="Transcribe every downloaded message without a transcript yet.",
+)
+@with_appcontext
+def transcribe_command(pending: bool) -> None:
+    """Transcribe now, in this process (e.g. after `ivr models fetch`)."""
+    from ivr.voicemail.jobs import transcribe_voicemail
+    from ivr.voicemail.sweep import untranscribed
+
+    ids = untranscribed()
+    for message_id in ids:
+        transcribe_voicemail(message_id)
+        message = db.session().get(Voicemail, message_id)
+        click.echo(f"{message_id}: {message.transcript_status} {message.transcript_text[:60]}")
+    click.echo(f"{len(ids)} message(s) processed")
