@@ -56,7 +56,13 @@ def run(name: str, *args: Any) -> Any:
             from ivr import db
 
             db.engine().dispose(close=False)
-        return TASKS[name].func(*args)
+        try:
+            return TASKS[name].func(*args)
+        except Exception:
+            from ivr.metrics import JOB_FAILURES
+
+            JOB_FAILURES.labels(name).inc()
+            raise
 
 
 class RQJobs:
@@ -125,6 +131,9 @@ class InProcessJobs:
                     spec.func(*args)
                 return
             except Exception:  # noqa: BLE001 - a job failure must not kill the thread
+                from ivr.metrics import JOB_FAILURES
+
+                JOB_FAILURES.labels(name).inc()
                 log.exception("job %s failed (attempt %d)", name, attempt + 1)
                 if pause is None:
                     return

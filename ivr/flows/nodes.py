@@ -288,6 +288,8 @@ ENGINE_PROMPTS = (
     "topic_footer",
     "agent_unavailable",
     "service_unavailable",
+    "fallback_apology",
+    "fallback_saved",
 )
 
 

@@ -24,6 +24,15 @@ def healthz():
     return jsonify(status="ok" if healthy else "degraded", checks=checks), 200 if healthy else 503
 
 
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text format: webhook latency, calls and options, queue depth, job failures."""
+    from ivr.metrics import render
+
+    body, content_type = render()
+    return body, 200, {"Content-Type": content_type}
+
+
 @bp.get("/audio/<path:filename>")
 def prompt_audio(filename: str):
     """Recorded prompts named by flows (public: they are what every caller hears)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -123,21 +125,85 @@ def transcribe(
 def decode_channel(
     model: vosk.Model, audio: ChannelAudio, chunk_frames: int = CHUNK_FRAMES
 ) -> tuple[list[Segment], list[Word]]:
-    """Run one recognizer over one channel's PCM; returns its segments and words."""
-    recognizer = vosk.KaldiRecognizer(model, audio.sample_rate)
-    recognizer.SetWords(True)
+    """Run a (pooled) recognizer over one channel's PCM; returns its segments and words."""
+    lease = _pool.acquire(model, audio.sample_rate)
+    recognizer = lease.recognizer
+    offset_seconds = lease.samples_fed / audio.sample_rate
     segments: list[Segment] = []
     words: list[Word] = []
     step = chunk_frames * SAMPLE_WIDTH
     pcm = audio.pcm
-    for offset in range(0, len(pcm), step):
-        if recognizer.AcceptWaveform(pcm[offset : offset + step]):
-            _collect(recognizer.Result(), audio.label, segments, words)
-    _collect(recognizer.FinalResult(), audio.label, segments, words)
+    for start in range(0, len(pcm), step):
+        if recognizer.AcceptWaveform(pcm[start : start + step]):
+            _collect(recognizer.Result(), audio.label, offset_seconds, segments, words)
+    _collect(recognizer.FinalResult(), audio.label, offset_seconds, segments, words)
+    # Only a recognizer that finished cleanly goes back; on error it is dropped.
+    lease.samples_fed += audio.frame_count
+    _pool.release(model, audio.sample_rate, lease)
     return segments, words
 
 
-def _collect(raw: str, label: str, segments: list[Segment], words: list[Word]) -> None:
+@dataclass
+class _Lease:
+    recognizer: vosk.KaldiRecognizer
+    samples_fed: int = 0
+    uses: int = 0
+
+
+class _RecognizerPool:
+    """Per-process pool of idle recognizers, one list per (model, sample rate).
+
+    A KaldiRecognizer composes its decoding graph lazily (HCLr + Gr lookahead models)
+    and keeps that cache for its lifetime; a fresh recognizer spends its first seconds
+    of audio building it (a 5 s call decodes about 5x slower than on a warm one). After
+    FinalResult() Vosk starts the next utterance with a new decoder and feature pipeline
+    but the same graph cache, so reusing recognizers between recordings is safe. Vosk
+    keeps counting time across recordings, hence ``samples_fed``. Recognizers are not
+    thread-safe: a lease is used by one thread at a time.
+    """
+
+    def __init__(self, max_idle: int = 4, max_uses: int = 1000) -> None:
+        self.max_idle = max_idle
+        self.max_uses = max_uses  # bounds Vosk's running time offset and cache growth
+        self._idle: weakref.WeakKeyDictionary[vosk.Model, dict[int, list[_Lease]]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+
+    def acquire(self, model: vosk.Model, sample_rate: int) -> _Lease:
+        with self._lock:
+            idle = self._idle.get(model, {}).get(sample_rate)
+            if idle:
+                return idle.pop()
+        recognizer = vosk.KaldiRecognizer(model, sample_rate)
+        recognizer.SetWords(True)
+        return _Lease(recognizer)
+
+    def release(self, model: vosk.Model, sample_rate: int, lease: _Lease) -> None:
+        lease.uses += 1
+        if lease.uses >= self.max_uses:
+            return
+        with self._lock:
+            idle = self._idle.setdefault(model, {}).setdefault(sample_rate, [])
+            if len(idle) < self.max_idle:
+                idle.append(lease)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._idle.clear()
+
+
+_pool = _RecognizerPool()
+
+
+def clear_recognizer_pool() -> None:
+    """Drop idle recognizers (frees their graph caches; the next decode starts cold)."""
+    _pool.clear()
+
+
+def _collect(
+    raw: str, label: str, offset: float, segments: list[Segment], words: list[Word]
+) -> None:
     result = json.loads(raw)
     items = result.get("result") or []
     text = (result.get("text") or "").strip()
@@ -146,8 +212,8 @@ def _collect(raw: str, label: str, segments: list[Segment], words: list[Word]) -
     chunk = [
         Word(
             word=item["word"],
-            start=round(float(item["start"]), 3),
-            end=round(float(item["end"]), 3),
+            start=round(max(float(item["start"]) - offset, 0.0), 3),
+            end=round(max(float(item["end"]) - offset, 0.0), 3),
             conf=round(float(item.get("conf", 1.0)), 4),
             channel=label,
         )

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import db, jobs
+from ivr import db, jobs, metrics
 from ivr.calls import store
 from ivr.flows import FlowBundle, engine
 from ivr.flows.turn import CallState, Event, Turn
@@ -81,8 +81,14 @@ def save(events: list[Event], status: str | None = None, recording: bool = False
         session.commit()
     except SQLAlchemyError:
         current_app.logger.exception("could not record call events; answering anyway")
+        metrics.DATABASE_ERRORS.inc()
         db.session().rollback()
         return False
+    for event in events:
+        if event.kind == "option":
+            metrics.OPTIONS.labels(event.node, event.digits).inc()
+        elif event.kind == "incoming":
+            metrics.CALLS.labels(call.locale).inc()
     for name, *args in jobs_to_run:  # after the commit, so the job sees the rows
         jobs.enqueue(name, *args)
     return True
@@ -159,3 +165,41 @@ def recording() -> Response:
     if not save([event], recording=True):
         return Response(status=503)  # Twilio retries; the recording stays on Twilio meanwhile
     return Response(status=204)
+
+
+@bp.post("/fallback")
+@twilio_webhook
+def fallback() -> Response:
+    """Twilio's fallback URL, called when a webhook failed or timed out.
+
+    It needs only the flows in memory: apologise and take a message (stored
+    through the recording callback like any voicemail), never a dead line.
+    """
+    g.call_sid = request.form["CallSid"]
+    settings = current_app.config["SETTINGS"]
+    flows = bundle()
+    locale = flows.locale_for(request.form.get("To", ""))
+    response = VoiceResponse()
+    if request.args.get("step") == "recorded":
+        flows.prompts.render(locale, "fallback_saved", response, {})
+        response.hangup()
+    else:
+        current_app.logger.error(
+            "fallback for %s: error %s",
+            request.form.get("ErrorUrl", "?"),
+            request.form.get("ErrorCode", "?"),
+        )
+        flows.prompts.render(locale, "fallback_apology", response, {})
+        response.record(
+            action=f"{settings.public_url}/voice/fallback?step=recorded",
+            method="POST",
+            max_length=settings.voicemail_max_seconds,
+            finish_on_key="#",
+            play_beep=True,
+            trim="trim-silence",
+            recording_status_callback=f"{settings.public_url}/voice/recording",
+            recording_status_callback_event="completed absent",
+        )
+        response.hangup()
+    save([Event("fallback", detail={"error": request.form.get("ErrorCode", "")})])
+    return twiml(response)

@@ -1,0 +1,27 @@
+"""Gunicorn settings for the web process (`gunicorn -c python:ivr.gunicorn ...`).
+
+Threaded workers: each webhook is short and mostly waits on the database, and
+Twilio gives up after 15 s, so a request never runs longer than that.
+"""
+
+import os
+import tempfile
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = 15
+graceful_timeout = 10
+keepalive = 5
+accesslog = "-"
+
+# Metrics from every worker are summed on /metrics.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ivr-metrics-")
+
+
+def child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
