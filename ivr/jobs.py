@@ -154,7 +154,7 @@ class InProcessJobs:
 
 
 def init_app(app: Flask) -> None:
-    import ivr.voicemail.jobs  # noqa: F401 - registers the tasks
+    import ivr.recordings.jobs  # noqa: F401 - registers the tasks
 
     settings = app.config["SETTINGS"]
     if settings.redis_url:

@@ -1,7 +1,8 @@
 """Every mapped table, imported in one place for Alembic and create_all."""
 
+from ivr.agents.models import Agent, CallRecording
 from ivr.calls.models import Call, CallEvent
 from ivr.staff.models import AuditEvent, User
 from ivr.voicemail.models import Voicemail
 
-__all__ = ["AuditEvent", "Call", "CallEvent", "User", "Voicemail"]
+__all__ = ["Agent", "AuditEvent", "Call", "CallEvent", "CallRecording", "User", "Voicemail"]

@@ -17,8 +17,8 @@ def worker_command(queues: str, burst: bool) -> None:
     """Run background jobs from Redis (REDIS_URL)."""
     from rq import Worker
 
+    from ivr.recordings.sweep import sweep
     from ivr.speech.ext import registry
-    from ivr.voicemail.sweep import sweep
 
     queue = current_app.extensions["ivr.jobs"]
     if not isinstance(queue, jobs.RQJobs):

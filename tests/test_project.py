@@ -18,3 +18,15 @@ def test_ruff_is_clean():
         [sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_models_match_the_migrations(database_url):
+    """Every model change has its migration (alembic autogenerate finds nothing to do)."""
+    from alembic import command
+
+    from ivr.migrate import alembic_config
+    from ivr.settings import load_settings
+    from tests.conftest import _env
+
+    url = load_settings(_env(database_url)).database_url
+    command.check(alembic_config(url))

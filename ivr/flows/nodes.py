@@ -27,6 +27,8 @@ class NodeType:
     required: ClassVar[Fields] = {}
     optional: ClassVar[Fields] = {}
     takes_input: ClassVar[bool] = False
+    # Keys typed here (PINs, personal numbers) are never stored or logged.
+    sensitive_input: ClassVar[bool] = False
 
     def enter(self, turn: Turn) -> str | None:
         raise NotImplementedError

@@ -16,6 +16,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr import db, jobs, metrics
 from ivr.calls import store
 from ivr.flows import FlowBundle, engine
+from ivr.flows.nodes import REGISTRY
 from ivr.flows.turn import CallState, Event, Turn
 from ivr.voice.security import request_key, twilio_webhook
 from ivr.voicemail import service as voicemail
@@ -62,7 +63,7 @@ def save(events: list[Event], status: str | None = None, recording: bool = False
     still gets the TwiML. Returns False when nothing could be stored.
     """
     form = request.form
-    jobs_to_run: list[tuple[str, int]] = []
+    jobs_to_run: list[tuple] = []
     try:
         session = db.session()
         call = store.get_or_create_call(
@@ -131,7 +132,8 @@ def node_input(node: str) -> Response:
     turn = new_turn(state_from_request(node))
     params = request.form.to_dict()
     if "Digits" in params:
-        turn.event("digits", params["Digits"])
+        sensitive = REGISTRY[turn.node.type].sensitive_input
+        turn.event("digits", "***" if sensitive else params["Digits"])
     engine.handle(turn, params)
     save(turn.events)
     return twiml(turn.response)

@@ -50,7 +50,7 @@ def _as_dict(m: Voicemail) -> dict:
 @cli.command("sweep")
 def sweep_command() -> None:
     """Queue again every download or transcription still pending (e.g. after Redis was down)."""
-    from ivr.voicemail.sweep import sweep
+    from ivr.recordings.sweep import sweep
 
     downloads, transcripts = sweep()
     click.echo(f"queued {downloads} downloads and {transcripts} transcriptions")
@@ -66,12 +66,13 @@ def sweep_command() -> None:
 @with_appcontext
 def transcribe_command(pending: bool) -> None:
     """Transcribe now, in this process (e.g. after `ivr models fetch`)."""
-    from ivr.voicemail.jobs import transcribe_voicemail
-    from ivr.voicemail.sweep import untranscribed
+    from ivr.recordings.jobs import transcribe_recording
+    from ivr.recordings.models import KINDS
+    from ivr.recordings.sweep import untranscribed
 
-    ids = untranscribed()
-    for message_id in ids:
-        transcribe_voicemail(message_id)
-        message = db.session().get(Voicemail, message_id)
-        click.echo(f"{message_id}: {message.transcript_status} {message.transcript_text[:60]}")
-    click.echo(f"{len(ids)} message(s) processed")
+    pending_items = untranscribed()
+    for kind, item_id in pending_items:
+        transcribe_recording(kind, item_id)
+        item = db.session().get(KINDS[kind], item_id)
+        click.echo(f"{kind} {item_id}: {item.transcript_status} {item.transcript_text[:60]}")
+    click.echo(f"{len(pending_items)} recording(s) processed")

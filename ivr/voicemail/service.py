@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ivr.calls.models import Call
 from ivr.flows.turn import Event
-from ivr.voicemail.media import MediaRefused, check_url
+from ivr.recordings.media import MediaRefused, check_url
 from ivr.voicemail.models import Voicemail
 
 log = logging.getLogger("ivr.voicemail")
@@ -44,7 +44,7 @@ def upsert(db: Session, recording_sid: str, call: Call | None, call_sid: str) ->
     return message
 
 
-def set_media(message: Voicemail, url: str) -> list[tuple[str, int]]:
+def set_media(message: Voicemail, url: str) -> list[tuple]:
     """Remember where the audio is; the jobs to run once committed."""
     if not url or message.download_status == "downloaded" or message.media_url:
         return []
@@ -55,11 +55,11 @@ def set_media(message: Voicemail, url: str) -> list[tuple[str, int]]:
         message.download_status, message.download_error = "refused", str(exc)
         log.warning("refused to fetch recording %s: %s", message.recording_sid, exc)
         return []
-    return [("voicemail.download", message.id)]
+    return [("recording.download", "voicemail", message.id)]
 
 
-def apply_events(db: Session, call: Call, events: list[Event]) -> list[tuple[str, int]]:
-    jobs: list[tuple[str, int]] = []
+def apply_events(db: Session, call: Call, events: list[Event]) -> list[tuple]:
+    jobs: list[tuple] = []
     for event in events:
         if event.kind not in MESSAGE_EVENTS:
             continue
@@ -75,9 +75,7 @@ def apply_events(db: Session, call: Call, events: list[Event]) -> list[tuple[str
     return jobs
 
 
-def apply_recording_callback(
-    db: Session, call: Call, form: dict[str, str]
-) -> list[tuple[str, int]]:
+def apply_recording_callback(db: Session, call: Call, form: dict[str, str]) -> list[tuple]:
     """Twilio's recordingStatusCallback: completed (with the URL), absent or failed."""
     message = upsert(db, form["RecordingSid"], call, call.sid)
     status = form.get("RecordingStatus", "completed")

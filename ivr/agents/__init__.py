@@ -1,0 +1,1 @@
+"""Agents (咨询员) of the centres and the recordings of their calls."""

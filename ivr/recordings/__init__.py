@@ -1,0 +1,1 @@
+"""Recordings of any kind (voicemail, agents' calls): download, storage, transcription."""

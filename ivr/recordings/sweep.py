@@ -1,0 +1,42 @@
+"""Find work that never reached a queue (Redis down, worker lost) and queue it again."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ivr import db, jobs
+from ivr.recordings.models import KINDS
+
+MAX_DOWNLOAD_ATTEMPTS = 10
+
+
+def untranscribed() -> list[tuple[str, int]]:
+    found = []
+    for kind, model in KINDS.items():
+        query = select(model.id).where(
+            model.download_status == "downloaded",
+            model.transcript_status.in_(("pending", "waiting-for-model")),
+        )
+        found += [(kind, i) for i in db.session().scalars(query.order_by(model.id))]
+    return found
+
+
+def undownloaded() -> list[tuple[str, int]]:
+    found = []
+    for kind, model in KINDS.items():
+        query = select(model.id).where(
+            model.download_status.in_(("pending", "failed")),
+            model.media_url != "",
+            model.download_attempts < MAX_DOWNLOAD_ATTEMPTS,
+        )
+        found += [(kind, i) for i in db.session().scalars(query.order_by(model.id))]
+    return found
+
+
+def sweep() -> tuple[int, int]:
+    downloads, transcripts = undownloaded(), untranscribed()
+    for kind, item_id in downloads:
+        jobs.enqueue("recording.download", kind, item_id)
+    for kind, item_id in transcripts:
+        jobs.enqueue("recording.transcribe", kind, item_id)
+    return len(downloads), len(transcripts)
