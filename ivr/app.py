@@ -30,13 +30,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in config.items() if k in ("TESTING", "JOB_BACKOFF_SCALE")})
 
+    import webapp
     from ivr import cli, db, jobs, logs, metrics
     from ivr.flows import ext as flows
     from ivr.ops.views import bp as ops_bp
     from ivr.speech import ext as speech
     from ivr.voice.views import bp as voice_bp
 
-    for subsystem in (logs, db, flows, speech, jobs, metrics, cli):
+    for subsystem in (logs, db, flows, speech, jobs, metrics, webapp, cli):
         subsystem.init_app(app)
     for blueprint in (voice_bp, ops_bp):
         app.register_blueprint(blueprint)

@@ -219,8 +219,9 @@ def init_app(app: Flask) -> None:
 
 def _app_groups() -> list[click.Command]:
     from ivr.speech.cli import cli as models_cli
+    from ivr.staff.cli import cli as users_cli
     from ivr.voicemail.cli import cli as voicemail_cli
     from ivr.voicemail.cli import transcribe_command
     from ivr.worker import worker_command
 
-    return [models_cli, voicemail_cli, transcribe_command, worker_command]
+    return [models_cli, users_cli, voicemail_cli, transcribe_command, worker_command]

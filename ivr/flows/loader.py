@@ -211,8 +211,9 @@ def load_flows(
     default_locale: str | None = None,
     audio_base_url: str = "",
 ) -> FlowBundle:
-    from ivr.flows.nodes import ENGINE_PROMPTS
+    from ivr.flows.nodes import ENGINE_PROMPTS, load_node_types
 
+    load_node_types()
     base = Path(directory)
     flow_path = base / FLOW_FILE
     if not flow_path.exists():

@@ -8,6 +8,7 @@ the node's action URL and returns the node to go to (or None when done).
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import replace
 from typing import ClassVar
@@ -295,93 +296,11 @@ ENGINE_PROMPTS = (
 )
 
 
-@register
-class Voicemail(NodeType):
-    """Option 2: record after the beep, then keep (1) or record again (2).
+# Node types that live with their domain register themselves when imported.
+PLUGINS = ("ivr.voicemail.nodes",)
 
-    The recording itself is stored by the voicemail service from the events
-    emitted here and from Twilio's recording status callback.
-    """
 
-    name = "voicemail"
-    required = {
-        "prompt": "prompt",
-        "confirm_prompt": "prompt",
-        "saved_prompt": "prompt",
-        "empty_prompt": "prompt",
-        "after": "node",
-    }
-    takes_input = True
-    ATTEMPTS = 2
-
-    def enter(self, turn: Turn) -> str | None:
-        if turn.state.tries:  # nothing was recorded last time
-            turn.event("voicemail-retry")
-            turn.say(turn.node["empty_prompt"])
-            if turn.state.tries >= self.ATTEMPTS:
-                return self._leave(turn)
-        turn.event("menu")
-        turn.say(turn.node["prompt"])
-        turn.response.record(
-            action=turn.url("input", ref=""),
-            method="POST",
-            max_length=turn.options.get("voicemail_max_seconds", 120),
-            finish_on_key="#",
-            play_beep=True,
-            trim="trim-silence",
-            timeout=5,
-            recording_status_callback=turn.options.get("recording_callback", ""),
-            recording_status_callback_event="completed absent",
-            recording_status_callback_method="POST",
-        )
-        turn.response.redirect(turn.url("node", tries=turn.state.tries + 1), method="POST")
-        return None
-
-    def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
-        if "RecordingSid" in params:
-            return self._recorded(turn, params)
-        choice = params.get("Digits", "1")  # silence at the confirmation keeps the message
-        sid = turn.state.ref
-        if not sid:
-            return turn.state.node
-        if choice == "2":
-            turn.event("voicemail-discarded", choice, recording_sid=sid)
-            turn.state = replace(turn.state, ref="", tries=0)
-            return turn.state.node
-        if choice in ("1", "#"):
-            turn.event("voicemail-kept", choice, recording_sid=sid)
-            turn.say(turn.node["saved_prompt"])
-            return self._leave(turn)
-        turn.event("invalid", choice)
-        turn.say("invalid_choice")
-        self._confirm(turn)
-        return None
-
-    def _recorded(self, turn: Turn, params: dict[str, str]) -> str | None:
-        sid = params["RecordingSid"]
-        duration = params.get("RecordingDuration", "0")
-        seconds = int(duration) if duration.isdigit() else 0
-        if seconds < 1 or not params.get("RecordingUrl"):
-            turn.event("voicemail-empty", recording_sid=sid)
-            turn.state = replace(turn.state, tries=turn.state.tries + 1)
-            return turn.state.node  # enter() apologises, then records again or gives up
-        turn.event(
-            "voicemail-recorded", recording_sid=sid, url=params["RecordingUrl"], duration=seconds
-        )
-        if params.get("Digits") == "hangup":
-            return None
-        turn.state = replace(turn.state, ref=sid, tries=0)
-        self._confirm(turn)
-        return None
-
-    def _confirm(self, turn: Turn) -> None:
-        gather = turn.response.gather(
-            action=turn.url("input"), method="POST", num_digits=1, timeout=6, finish_on_key=""
-        )
-        turn.say(turn.node["confirm_prompt"], gather)
-        turn.response.redirect(turn.url("input"), method="POST")  # silence keeps it
-
-    def _leave(self, turn: Turn) -> str:
-        after = turn.node["after"]
-        turn.move(after)
-        return after
+def load_node_types() -> dict[str, NodeType]:
+    for module in PLUGINS:
+        importlib.import_module(module)
+    return REGISTRY
