@@ -5,11 +5,14 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from ivr.cli import main
+from ivr.migrate import upgrade
 from tests.conftest import app_environ
 
 
-def test_ivr_call_in_process(monkeypatch, tmp_path, database_url, at):
+def test_ivr_call_in_process(monkeypatch, tmp_path, at):
     at(2026, 11, 23, 10, 0)
+    database_url = f"sqlite:///{tmp_path / 'cli.db'}"  # commits: keep them out of the shared schema
+    upgrade(database_url)
     for key, value in app_environ(database_url, tmp_path).items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(main, ["call", "--press", "9,0431#"])

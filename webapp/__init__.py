@@ -1,0 +1,47 @@
+"""Staff and inspector web UI: login, roles, the voicemail inbox.
+
+``init_app`` is called from :func:`ivr.app.create_app`. Every form is
+CSRF-protected except Twilio's webhooks, which are authenticated by their
+signature instead (and cannot carry a token).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from webapp.login import login_manager
+from webapp.templating import register_template_helpers
+
+csrf = CSRFProtect()
+
+# Shared templates (webapp/templates) and static files (/static/webapp/...).
+ui = Blueprint(
+    "webapp",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/webapp",
+)
+
+
+def init_app(app: Flask) -> None:
+    from ivr.voice.views import bp as voice_bp
+    from webapp.auth.views import bp as auth_bp
+    from webapp.staff.views import bp as staff_bp
+
+    # A page left open during a shift must still post; Flask-WTF's default is one hour.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    csrf.exempt(voice_bp)
+    app.register_error_handler(CSRFError, _csrf_error)
+    register_template_helpers(app)
+    for blueprint in (ui, auth_bp, staff_bp):
+        app.register_blueprint(blueprint)
+
+
+def _csrf_error(error: CSRFError):
+    message = f"表单已过期或无效，请返回重试。 The form expired or is invalid ({error.description}); go back, reload and try again."
+    return render_template("webapp/error.html", code=400, message=message), 400

@@ -1,0 +1,67 @@
+"""Login and logout. A failed login never says whether the username exists."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from ivr import db
+from ivr.staff.auth import authenticate
+from webapp import audit
+from webapp.auth.forms import LoginForm
+from webapp.login import password_stamp
+
+bp = Blueprint("auth", __name__)
+
+FAILED = "用户名或密码错误，或账户已停用。 Wrong username or password, or the account is disabled."
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session(), form.username.data.strip(), form.password.data)
+        if user is not None:
+            session.clear()  # nothing from before the login survives it
+            login_user(user)
+            session["password_stamp"] = password_stamp(user)
+            audit.record("login", "user", user.id)
+            db.session().commit()
+            return redirect(_safe_next(request.args.get("next")) or url_for("staff.home"))
+        current_app.logger.info("failed staff login")
+        flash(FAILED, "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """POST only, with the CSRF token (checked by CSRFProtect before this runs)."""
+    logout_user()
+    session.clear()
+    flash("已退出 You have logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (``/staff/...``), never another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target

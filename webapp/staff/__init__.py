@@ -1,0 +1,1 @@
+"""Pages for the centre's staff (blueprint "staff", /staff/...): the voicemail inbox."""

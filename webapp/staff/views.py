@@ -1,0 +1,162 @@
+"""The voicemail inbox, a message's page and its audio (spec §6).
+
+The caller's full number appears only on the message page, where staff need
+it to call back; each view of that page and each listen is audited.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from ivr import db
+from ivr.calls.models import utcnow
+from ivr.logs import mask_number
+from ivr.staff.models import User
+from ivr.voicemail.models import Voicemail
+from webapp import audit
+from webapp.access import VOICEMAIL_ROLES, role_required
+from webapp.staff import voicemail as inbox
+from webapp.staff.forms import HandleForm, ReopenForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.after_request
+def _no_store(response):
+    """Pages and audio hold callers' data: keep them out of shared and browser caches."""
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+@bp.errorhandler(403)
+def _forbidden(_error):
+    message = "您的角色无权访问此页面。 Your role does not give access to this page."
+    return render_template("webapp/error.html", code=403, message=message), 403
+
+
+@bp.context_processor
+def _helpers() -> dict[str, object]:
+    return {
+        "mask_number": mask_number,
+        "preview": inbox.preview,
+        "state_words": inbox.state_words,
+        "download_words": inbox.download_words,
+        "transcript_words": inbox.transcript_words,
+    }
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("staff/home.html")
+
+
+@bp.get("/voicemail")
+@role_required(*VOICEMAIL_ROLES)
+def voicemail_inbox():
+    show = request.args.get("show", "unhandled")
+    if show not in inbox.FILTERS:
+        show = "unhandled"
+    page = inbox.inbox_page(db.session(), show, request.args.get("page", 1, type=int) or 1)
+    return render_template("staff/inbox.html", page=page, show=show, filters=inbox.FILTERS)
+
+
+@bp.get("/voicemail/<int:message_id>")
+@role_required(*VOICEMAIL_ROLES)
+def voicemail_message(message_id: int):
+    message = _get(message_id)
+    audit.record("view", "voicemail", message.id)
+    db.session().commit()
+    handled_by = db.session().get(User, message.handled_by) if message.handled_by else None
+    form = HandleForm(note=message.handled_note)
+    return render_template(
+        "staff/message.html",
+        message=message,
+        handled_by=handled_by,
+        handle_form=form,
+        reopen_form=ReopenForm(),
+        transcript=message.transcript or {},
+    )
+
+
+@bp.get("/voicemail/<int:message_id>/audio")
+@role_required(*VOICEMAIL_ROLES)
+def voicemail_audio(message_id: int):
+    message = _get(message_id)
+    path = _audio_file(message)
+    if request.method == "GET" and _starts_a_listen(request.headers.get("Range")):
+        audit.record("listen", "voicemail", message.id)
+        db.session().commit()
+    return send_file(path, conditional=True)
+
+
+@bp.post("/voicemail/<int:message_id>/handle")
+@role_required(*VOICEMAIL_ROLES)
+def voicemail_handle(message_id: int):
+    message = _get(message_id)
+    form = HandleForm()
+    if not form.validate_on_submit():
+        flash("备注太长 The note is too long (2000 characters at most).", "error")
+        return redirect(url_for(".voicemail_message", message_id=message.id))
+    message.handled_at = utcnow()
+    message.handled_by = current_user.id
+    message.handled_note = (form.note.data or "").strip()
+    audit.record("handle", "voicemail", message.id)
+    db.session().commit()
+    flash("已标记为已处理 Marked as handled.", "info")
+    return redirect(url_for(".voicemail_inbox"))
+
+
+@bp.post("/voicemail/<int:message_id>/reopen")
+@role_required(*VOICEMAIL_ROLES)
+def voicemail_reopen(message_id: int):
+    message = _get(message_id)
+    if ReopenForm().validate_on_submit() and message.handled_at is not None:
+        previous = {"handled_by": message.handled_by, "handled_at": message.handled_at.isoformat()}
+        message.handled_at = None
+        message.handled_by = None
+        audit.record("reopen", "voicemail", message.id, **previous)
+        db.session().commit()
+        flash("已重新打开 Reopened: the message is unhandled again.", "info")
+    return redirect(url_for(".voicemail_message", message_id=message.id))
+
+
+def _get(message_id: int) -> Voicemail:
+    message = db.session().get(Voicemail, message_id)
+    if message is None:
+        abort(404)
+    return message
+
+
+def _audio_file(message: Voicemail) -> Path:
+    """The stored recording, which must lie inside the recordings directory."""
+    if message.download_status != "downloaded" or not message.audio_path:
+        abort(404)
+    root = current_app.config["SETTINGS"].recordings_dir.resolve()
+    path = (root / message.audio_path).resolve()
+    if not path.is_relative_to(root):
+        current_app.logger.warning("voicemail %s: audio path outside recordings dir", message.id)
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    return path
+
+
+def _starts_a_listen(range_header: str | None) -> bool:
+    """A player fetches one listen in several Range requests; audit only the first."""
+    if not range_header:
+        return True
+    return range_header.replace(" ", "").lower().startswith("bytes=0-")
