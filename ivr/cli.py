@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from ivr.settings import DEFAULT_ENV_FILE, SettingsError, load_settings
 
@@ -62,6 +62,18 @@ def dev_init() -> None:
 
     upgrade(_settings().database_url)
     click.echo("database is up to date")
+    ctx = click.get_current_context()
+    ctx.invoke(dev_demo)
+
+
+@dev.command("demo")
+@with_appcontext
+def dev_demo() -> None:
+    """Create demo users and data once, so a new user can log in and try everything."""
+    from ivr.demo import create_demo
+
+    for line in create_demo():
+        click.echo(line)
 
 
 # --- ivr db ----------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Option 4: personal social-insurance account lookup by phone."""

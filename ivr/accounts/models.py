@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ivr.calls.models import utcnow
+from ivr.db import Base
+
+
+class PersonalAccount(Base):
+    """An insured person's account as the phone lookup reads it (option 4).
+
+    Amounts are whole fen (分). ``failed_attempts`` counts wrong passwords
+    across calls; the third locks phone lookup until ``locked_until``.
+    """
+
+    __tablename__ = "personal_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    personal_number: Mapped[str] = mapped_column(String(32), unique=True)  # 个人编号
+    name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    pension_balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    months_contributed: Mapped[int] = mapped_column(Integer, default=0)
+    last_contribution: Mapped[date | None] = mapped_column(Date)  # first day of that month
+    medical_balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def surname(self) -> str:
+        """The family name: two characters for the common compound surnames, else one."""
+        name = self.name.strip()
+        if name[:2] in COMPOUND_SURNAMES:
+            return name[:2]
+        if name.isascii():  # "Li Wei" style names keep their first word
+            return name.split()[0] if name else ""
+        return name[:1]
+
+    @property
+    def masked_number(self) -> str:
+        return mask_personal_number(self.personal_number)
+
+
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 令狐 司徒 夏侯 宇文 端木 独孤 南宫 西门".split()
+)
+
+
+def mask_personal_number(number: str) -> str:
+    """Only the last four digits are ever shown or spoken."""
+    return "*" * max(len(number) - 4, 0) + number[-4:]
