@@ -15,6 +15,8 @@ timeout = 15
 graceful_timeout = 10
 keepalive = 5
 accesslog = "-"
+# Several masters may run on one host (blue/green, tests): no shared ~/.gunicorn socket.
+control_socket_disable = True
 
 # Metrics from every worker are summed on /metrics.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +48,11 @@ def task(name: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[.
 worker_app: Flask | None = None
 
 
+def job_key(name: str, args: tuple[Any, ...]) -> str:
+    """One RQ job id per task and arguments, so the same work is never queued twice."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", "_".join([name, *map(str, args)]))
+
+
 def run(name: str, *args: Any) -> Any:
     """Entry point of every RQ job: run the task in a fresh app context."""
     app = worker_app or current_app._get_current_object()  # type: ignore[attr-defined]
@@ -79,9 +85,19 @@ class RQJobs:
     def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
         from redis.exceptions import RedisError
         from rq import Retry
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
 
         spec = TASKS[name]
+        job_id = job_id or job_key(name, args)
         try:
+            try:
+                existing: Job | None = Job.fetch(job_id, connection=self.connection)
+            except NoSuchJobError:
+                existing = None
+            waiting = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+            if existing is not None and existing.get_status(refresh=False) in waiting:
+                return True  # already on its way (e.g. a sweep after a retry)
             self.queue(spec.queue).enqueue(
                 run,
                 name,
@@ -93,7 +109,7 @@ class RQJobs:
                 retry=Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals)),
             )
         except RedisError:
-            log.exception("could not enqueue %s; it stays pending for `ivr jobs sweep`", name)
+            log.exception("could not enqueue %s; it stays pending for `ivr voicemail sweep`", name)
             return False
         return True
 
@@ -154,6 +170,7 @@ class InProcessJobs:
 
 
 def init_app(app: Flask) -> None:
+    import ivr.fax.jobs  # noqa: F401 - registers the tasks
     import ivr.recordings.jobs  # noqa: F401 - registers the tasks
 
     settings = app.config["SETTINGS"]

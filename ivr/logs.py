@@ -9,7 +9,7 @@ import re
 from flask import Flask, g, has_app_context
 
 # Phone numbers (7+ digits, optional +) and anything that looks like a PIN/password field.
-_NUMBER = re.compile(r"(?<![\w])(\+?\d{2})\d{3,}(\d{3})(?!\d)")
+_NUMBER = re.compile(r"(?<![\w-])(\+?\d{2})\d{3,}(\d{3})(?![\w-])")
 _SECRET = re.compile(r"((?:password|pin|passwd|Digits)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+", re.I)
 
 

@@ -74,6 +74,6 @@ def apply_status(call: Call, status: str, duration: str | None) -> bool:
     call.status = status
     if status in FINAL:
         call.ended_at = call.ended_at or datetime.now(UTC)
-        if duration and duration.isdigit():
+        if duration and duration.isdigit() and len(duration) <= 9:  # seconds, fits an INTEGER
             call.duration = int(duration)
     return True

@@ -20,7 +20,7 @@ def healthz():
         checks["database"] = f"error: {type(exc).__name__}"
     for name, probe in current_app.extensions.get("ivr.health", {}).items():
         checks[name] = probe()
-    healthy = all(v == "ok" or v.startswith("not ") for v in checks.values())
+    healthy = all(v == "ok" or v.startswith(("ok ", "not ")) for v in checks.values())
     return jsonify(status="ok" if healthy else "degraded", checks=checks), 200 if healthy else 503
 
 

@@ -35,7 +35,7 @@ def is_signed() -> bool:
 
 def well_formed() -> bool:
     form = request.form
-    if any(len(v) > MAX_FIELD for v in form.values()):
+    if any(len(v) > MAX_FIELD or "\x00" in v for v in form.values()):
         return False
     return (
         bool(SID.match(form.get("CallSid", "")))

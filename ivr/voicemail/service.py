@@ -20,6 +20,7 @@ from ivr.recordings.media import MediaRefused, check_url
 from ivr.voicemail.models import Voicemail
 
 log = logging.getLogger("ivr.voicemail")
+MAX_URL = 512  # the media_url column
 MESSAGE_EVENTS = {"voicemail-recorded", "voicemail-empty", "voicemail-discarded", "voicemail-kept"}
 
 
@@ -48,8 +49,10 @@ def set_media(message: Voicemail, url: str) -> list[tuple]:
     """Remember where the audio is; the jobs to run once committed."""
     if not url or message.download_status == "downloaded" or message.media_url:
         return []
-    message.media_url = url
     try:
+        if len(url) > MAX_URL:
+            raise MediaRefused(f"recording URL longer than {MAX_URL} characters")
+        message.media_url = url
         check_url(url, current_app.config["SETTINGS"].media_hosts)
     except MediaRefused as exc:
         message.download_status, message.download_error = "refused", str(exc)

@@ -1,0 +1,100 @@
+"""An RQ worker killed in the middle of a transcription loses nothing and doubles nothing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.job import Job, JobStatus
+from rq.registry import FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+from ivr.simulator import flask_transport
+from tests.conftest import PUBLIC_URL
+from tests.resilience.conftest import descendants, gone, long_wav, phone, rows, wait_for
+
+MESSAGE = (
+    "SELECT id, download_status, transcript_status, transcript_text, transcribed_at FROM voicemails"
+)
+
+
+def status(job_id: str, connection: Redis) -> JobStatus:
+    return Job.fetch(job_id, connection=connection).get_status()
+
+
+@pytest.mark.slow
+def test_worker_killed_during_transcription_another_finishes_it_once(
+    private_redis, launcher, clean_tables, web_app, media, tmp_path
+):
+    # A message of ~15 s of two-channel audio: several seconds of decoding.
+    media.files["long"] = long_wav(tmp_path / "long.wav", copies=2)
+    web = web_app(REDIS_URL=private_redis.url)
+    transport = flask_transport(web.test_client(), PUBLIC_URL)
+    call = phone(transport, recording_url=media.url("long")).call(["2", "1"])  # any hour
+    assert call.verbs("record")
+    [(message_id, download, *_)] = rows(clean_tables, MESSAGE)
+    assert download == "pending"  # queued in Redis; no worker yet
+
+    connection = private_redis.client()
+    started = StartedJobRegistry("transcribe", connection=connection)
+    worker_a = launcher.ivr("worker-a", ["worker"], private_redis.url)
+    [job_id] = wait_for(
+        lambda: started.get_job_ids(cleanup=False),
+        120,
+        "worker A to start the transcription",
+        watch=(worker_a,),
+    )
+    name_a = Job.fetch(job_id, connection=connection).worker_name
+    time.sleep(1.5)  # well into decoding
+    [(_, download, transcript, *_)] = rows(clean_tables, MESSAGE)
+    assert (download, transcript) == ("downloaded", "pending")
+
+    # SIGKILL: the worker's process group, and the work horse (RQ gives it a group of its own).
+    horses = descendants(worker_a.pid)
+    assert horses, "worker A has no work horse"
+    worker_a.kill()
+    wait_for(lambda: all(gone(pid) for pid in horses), 10, "worker A's processes to die")
+    assert status(job_id, connection) == JobStatus.STARTED  # abandoned, as after a crash
+    [(_, _, transcript, text, _)] = rows(clean_tables, MESSAGE)
+    assert (transcript, text) == ("pending", "")  # nothing half-written
+
+    # Worker B sweeps at start (the message is still "pending") and transcribes it.
+    worker_b = launcher.ivr("worker-b", ["worker"], private_redis.url)
+    wait_for(
+        lambda: rows(clean_tables, MESSAGE)[0][2] != "pending",
+        120,
+        "worker B to transcribe",
+        poll=0.25,
+        watch=(worker_b,),
+    )
+    [(_, _, transcript, text, transcribed_at)] = rows(clean_tables, MESSAGE)
+    assert transcript == "done" and text.strip(), worker_b.tail()
+    assert "1 transcription" in worker_b.output()  # what its start-up sweep re-queued
+    finished = FinishedJobRegistry("transcribe", connection=connection)
+    [done_id] = wait_for(lambda: finished.get_job_ids(cleanup=False), 30, "job B finished")
+    assert done_id != job_id
+    assert Job.fetch(done_id, connection=connection).worker_name not in ("", None, name_a)
+
+    # RQ's abandoned-job handling, fast-forwarded past the dead worker's heartbeat: the
+    # orphan is retried (scheduled 30 s on; run it now). It must not transcribe again.
+    started.cleanup(timestamp=time.time() + 3600)
+    orphan = Job.fetch(job_id, connection=connection)
+    assert orphan.get_status() in (JobStatus.SCHEDULED, JobStatus.QUEUED)
+    queue = Queue("transcribe", connection=connection)
+    if orphan.get_status() == JobStatus.SCHEDULED:
+        ScheduledJobRegistry(queue=queue).remove(orphan)
+        queue.enqueue_job(orphan)
+    wait_for(
+        lambda: status(job_id, connection) == JobStatus.FINISHED,
+        60,
+        "the retried orphan",
+        watch=(worker_b,),
+    )
+    assert rows(clean_tables, MESSAGE) == [
+        (message_id, "downloaded", "done", text, transcribed_at)  # untouched: exactly once
+    ]
+    assert media.hits["long"] == 1
+    assert "Traceback" not in worker_b.output(), worker_b.tail()
+    worker_b.stop()
+    assert not worker_b.alive()
