@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from ivr.settings import DEFAULT_ENV_FILE, SettingsError, load_settings
 
@@ -111,6 +111,7 @@ def flows() -> None:
 )
 def flows_check(directory: str | None) -> None:
     """Validate every flow file; exit 1 naming file, line and problem."""
+    from ivr.fax.ext import load_for as load_fax_catalogue
     from ivr.flows import FlowFileError, load_flows
 
     settings = _settings()
@@ -118,6 +119,7 @@ def flows_check(directory: str | None) -> None:
         bundle = load_flows(
             directory or settings.flows_dir, settings.timezone, settings.default_locale
         )
+        load_fax_catalogue(bundle)  # fax.yaml beside the flow
     except FlowFileError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -223,6 +225,20 @@ def call(
     click.echo(f"call {record.sid} ended: {record.ended_by}")
 
 
+@click.group("jobs", cls=AppGroup)
+def jobs_group() -> None:
+    """Background jobs."""
+
+
+@jobs_group.command("sweep")
+def jobs_sweep() -> None:
+    """Queue again every job the database says is pending (after Redis was down)."""
+    from ivr import jobs
+
+    swept = jobs.sweep_all()
+    click.echo("queued: " + ", ".join(f"{n} {name}" for name, n in swept.items()))
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups that need an application."""
     for command in _app_groups():
@@ -230,10 +246,27 @@ def init_app(app: Flask) -> None:
 
 
 def _app_groups() -> list[click.Command]:
+    from ivr.accounts.cli import cli as accounts_cli
+    from ivr.agents.cli import cli as agents_cli
+    from ivr.fax.cli import cli as fax_cli
+    from ivr.inspection.cli import cli as inspection_cli
+    from ivr.inspection.cli import sample_command
     from ivr.speech.cli import cli as models_cli
     from ivr.staff.cli import cli as users_cli
     from ivr.voicemail.cli import cli as voicemail_cli
     from ivr.voicemail.cli import transcribe_command
     from ivr.worker import worker_command
 
-    return [models_cli, users_cli, voicemail_cli, transcribe_command, worker_command]
+    return [
+        jobs_group,
+        models_cli,
+        users_cli,
+        voicemail_cli,
+        transcribe_command,
+        worker_command,
+        accounts_cli,
+        fax_cli,
+        inspection_cli,
+        sample_command,
+        agents_cli,
+    ]

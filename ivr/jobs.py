@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,23 @@ def task(name: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[.
         return func
 
     return register
+
+
+# name -> function that re-queues work left pending in the database; returns how many.
+SWEEPERS: dict[str, Callable[[], int]] = {}
+
+
+def sweeper(name: str) -> Callable[[Callable[[], int]], Callable[[], int]]:
+    def register(func: Callable[[], int]) -> Callable[[], int]:
+        SWEEPERS[name] = func
+        return func
+
+    return register
+
+
+def sweep_all() -> dict[str, int]:
+    """Queue again everything the database says is pending (Redis was down, a worker died)."""
+    return {name: func() for name, func in SWEEPERS.items()}
 
 
 # The app used by RQ work horses; set by `ivr worker` before it forks.
@@ -95,9 +113,13 @@ class RQJobs:
                 existing: Job | None = Job.fetch(job_id, connection=self.connection)
             except NoSuchJobError:
                 existing = None
-            waiting = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
-            if existing is not None and existing.get_status(refresh=False) in waiting:
-                return True  # already on its way (e.g. a sweep after a retry)
+            # A job still waiting is not queued twice. One that started may belong to a
+            # worker that died: run it again under a new id (the tasks are idempotent).
+            if existing is not None:
+                waiting = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+                if existing.get_status(refresh=False) in waiting:
+                    return True
+                job_id = f"{job_id}-{secrets.token_hex(4)}"
             self.queue(spec.queue).enqueue(
                 run,
                 name,
@@ -109,7 +131,7 @@ class RQJobs:
                 retry=Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals)),
             )
         except RedisError:
-            log.exception("could not enqueue %s; it stays pending for `ivr voicemail sweep`", name)
+            log.exception("could not enqueue %s; it stays pending for `ivr jobs sweep`", name)
             return False
         return True
 

@@ -57,6 +57,24 @@ def _zone(value: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {value!r}") from exc
 
 
+FAX_PROVIDERS = ("outbox", "hylafax", "rest")
+
+
+@dataclass(frozen=True)
+class FaxSettings:
+    """Option 3's delivery (IVR_FAX_*); see README "Fax on demand"."""
+
+    provider: str = "outbox"
+    outbox: Path = ROOT / "instance" / "fax-outbox"
+    font: Path | None = None  # None: the first CJK font found on the system
+    sendfax: str = "sendfax"
+    hylafax_host: str = ""
+    rest_url: str = ""
+    rest_user: str = ""
+    rest_token: str = field(default="", repr=False)
+    sender: str = ""  # the centre's own fax number, sent as From
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed settings; see README "Configuration" for each variable."""
@@ -76,6 +94,7 @@ class Settings:
     voicemail_max_seconds: int
     env: str = "development"
     vosk_models: Mapping[str, str] = field(default_factory=dict)
+    fax: FaxSettings = field(default_factory=FaxSettings)
 
     @property
     def production(self) -> bool:
@@ -131,6 +150,7 @@ def load_settings(
         voicemail_max_seconds=read("IVR_VOICEMAIL_MAX_SECONDS", "120", _positive_int),
         env=env,
         vosk_models={k: v for k, v in source.items() if k.startswith("VOSK_MODEL_")},
+        fax=_fax_settings(read, source),
     )
 
 
@@ -140,3 +160,31 @@ def _normalise_db_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _fax_settings(read: Callable[..., object], source: Mapping[str, str]) -> FaxSettings:
+    def provider(value: str) -> str:
+        if value not in FAX_PROVIDERS:
+            raise ValueError(f"use one of {', '.join(FAX_PROVIDERS)}")
+        return value
+
+    def font(value: str) -> Path | None:
+        path = _path(value) if value else None
+        if path is not None and not path.is_file():
+            raise ValueError(f"no font file {path}")
+        return path
+
+    chosen = read("IVR_FAX_PROVIDER", "outbox", provider)
+    if chosen == "rest" and not source.get("IVR_FAX_REST_URL", "").strip():
+        raise SettingsError("IVR_FAX_REST_URL is not set: IVR_FAX_PROVIDER=rest needs it")
+    return FaxSettings(
+        provider=chosen,
+        outbox=read("IVR_FAX_OUTBOX", ROOT / "instance" / "fax-outbox", _path),
+        font=read("IVR_FAX_FONT", "", font),
+        sendfax=read("IVR_FAX_SENDFAX", "sendfax"),
+        hylafax_host=read("IVR_FAX_HYLAFAX_HOST", ""),
+        rest_url=read("IVR_FAX_REST_URL", "", lambda v: _url(v) if v else ""),
+        rest_user=read("IVR_FAX_REST_USER", source.get("TWILIO_ACCOUNT_SID", "").strip()),
+        rest_token=read("IVR_FAX_REST_TOKEN", source.get("TWILIO_AUTH_TOKEN", "").strip()),
+        sender=read("IVR_FAX_FROM", ""),
+    )

@@ -17,7 +17,6 @@ def worker_command(queues: str, burst: bool) -> None:
     """Run background jobs from Redis (REDIS_URL)."""
     from rq import Worker
 
-    from ivr.recordings.sweep import sweep
     from ivr.speech.ext import registry
 
     queue = current_app.extensions["ivr.jobs"]
@@ -27,8 +26,8 @@ def worker_command(queues: str, burst: bool) -> None:
     jobs.worker_app = app
     loaded = registry().preload(registry().configured_locales())
     click.echo(f"speech models loaded: {', '.join(loaded) or 'none'}")
-    downloads, transcripts = sweep()
-    click.echo(f"re-queued {downloads} downloads, {transcripts} transcriptions")
+    swept = jobs.sweep_all()
+    click.echo("re-queued: " + ", ".join(f"{n} {name}" for name, n in swept.items()))
     worker = Worker(
         [queue.queue(name.strip()) for name in queues.split(",")], connection=queue.connection
     )

@@ -27,8 +27,12 @@ ui = Blueprint(
 
 def init_app(app: Flask) -> None:
     from ivr.voice.views import bp as voice_bp
+    from webapp.agents.views import bp as agents_bp
     from webapp.auth.views import bp as auth_bp
+    from webapp.inspection.views import bp as inspection_bp
+    from webapp.selfservice.views import bp as selfservice_bp
     from webapp.staff.views import bp as staff_bp
+    from webapp.tickets.views import bp as tickets_bp
 
     # A page left open during a shift must still post; Flask-WTF's default is one hour.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
@@ -38,7 +42,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(voice_bp)
     app.register_error_handler(CSRFError, _csrf_error)
     register_template_helpers(app)
-    for blueprint in (ui, auth_bp, staff_bp):
+    for blueprint in (ui, auth_bp, staff_bp, selfservice_bp, inspection_bp, agents_bp, tickets_bp):
         app.register_blueprint(blueprint)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Date, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ivr.accounts.surnames import surname_of
 from ivr.calls.models import utcnow
 from ivr.db import Base
 
@@ -42,22 +43,11 @@ class PersonalAccount(Base):
 
     @property
     def surname(self) -> str:
-        """The family name: two characters for the common compound surnames, else one."""
-        name = self.name.strip()
-        if name[:2] in COMPOUND_SURNAMES:
-            return name[:2]
-        if name.isascii():  # "Li Wei" style names keep their first word
-            return name.split()[0] if name else ""
-        return name[:1]
+        return surname_of(self.name)
 
     @property
     def masked_number(self) -> str:
         return mask_personal_number(self.personal_number)
-
-
-COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 令狐 司徒 夏侯 宇文 端木 独孤 南宫 西门".split()
-)
 
 
 def mask_personal_number(number: str) -> str:

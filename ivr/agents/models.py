@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.calls.models import utcnow
@@ -43,3 +43,35 @@ class CallRecording(RecordingMixin, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     agent: Mapped[Agent | None] = relationship()
+
+
+class AgentPresence(Base):
+    """An agent's status when no Redis is configured (``ivr.agents.presence.DatabasePresence``).
+
+    ``since`` is when the status began: for an available agent, idle-since,
+    which orders who gets the next call. ``call_sid`` is the call holding a
+    busy agent (unique: one call never holds two agents); ``after`` is the
+    status the agent asked for while on that call, applied when it ends.
+    """
+
+    __tablename__ = "agent_presence"
+    __table_args__ = (Index("ix_agent_presence_centre_status_since", "centre", "status", "since"),)
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    centre: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="offline")
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    after: Mapped[str | None] = mapped_column(String(16))
+
+
+class QueuedCall(Base):
+    """A caller waiting in a centre's Twilio queue (database backend), for the dashboards."""
+
+    __tablename__ = "agent_queue"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    centre: Mapped[str] = mapped_column(String(16), index=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -42,7 +42,9 @@ class FaxRequest(Base):
     def masked_number(self) -> str:
         """The area code (or first three digits) and the last two: 0431****34."""
         number = self.fax_number
-        head = 4 if number.startswith("0") else 3
+        head = 3  # local numbers; area codes are 010 and 02x, or four digits
+        if number.startswith("0") and number[1:2] not in ("1", "2"):
+            head = 4
         if len(number) <= head + 2:
             return number[:1] + "*" * (len(number) - 1)
         return number[:head] + "*" * (len(number) - head - 2) + number[-2:]

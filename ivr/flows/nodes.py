@@ -13,7 +13,6 @@ import re
 from dataclasses import replace
 from typing import ClassVar
 
-from ivr.flows.directory import Centre
 from ivr.flows.turn import Turn
 
 # field kinds: node (a node id), prompt (a prompt id), schedule, options (key -> node), int
@@ -242,46 +241,6 @@ class AreaCode(NodeType):
         return on_fail
 
 
-@register
-class Agent(NodeType):
-    """Option 0: the caller's own city centre; Changchun callers choose first."""
-
-    name = "agent"
-    required = {"choose_prompt": "prompt", "connecting_prompt": "prompt", "after": "node"}
-    takes_input = True
-
-    def enter(self, turn: Turn) -> str | None:
-        centre = turn.bundle.directory.for_caller(turn.caller)
-        turn.event("route", centre=centre.code)
-        if centre.ask_provincial:
-            if _silent_round(turn):
-                return None
-            turn.event("menu")
-            turn.gather([(turn.node["choose_prompt"], {})])
-            return None
-        return self._connect(turn, centre)
-
-    def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
-        if _is_connect_result(params):
-            return _after_connect(turn, params)
-        digits = params.get("Digits", "")
-        directory = turn.bundle.directory
-        if digits == "*":
-            turn.event("back", digits)
-            return turn.back()
-        if digits in ("1", "2"):
-            centre = directory.provincial if digits == "1" else directory.for_caller(turn.caller)
-            turn.event("option", digits, centre=centre.code)
-            return self._connect(turn, centre)
-        turn.event("invalid", digits)
-        turn.say("invalid_choice")
-        return turn.state.node
-
-    def _connect(self, turn: Turn, centre: Centre) -> None:
-        turn.say(turn.node["connecting_prompt"], centre=centre.name(turn.locale))
-        _connect(turn, centre.agents)
-
-
 # Prompts the node types speak themselves; every locale must define them.
 ENGINE_PROMPTS = (
     "invalid_choice",
@@ -297,7 +256,13 @@ ENGINE_PROMPTS = (
 
 
 # Node types that live with their domain register themselves when imported.
-PLUGINS = ("ivr.voicemail.nodes",)
+PLUGINS = (
+    "ivr.voicemail.nodes",
+    "ivr.accounts.nodes",
+    "ivr.fax.nodes",
+    "ivr.agents.nodes",
+    "ivr.complaints.nodes",
+)
 
 
 def load_node_types() -> dict[str, NodeType]:

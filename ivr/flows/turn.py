@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from ivr.flows.loader import FlowBundle, Node
 
 MAX_STACK = 12
-REF = re.compile(r"(RE[0-9a-f]{32})?")
+# A recording to confirm (RE...), or the centre whose agents a call waits for (C0431, Cprovincial),
+# an account row between personal number and password (PA17), a fax document and number (FX1-0431…).
+REF = re.compile(r"(RE[0-9a-f]{32}|C(?:0\d{2,3}|provincial)|PA\d{1,12}|FX\d{1,2}(?:-\d{7,12})?)?")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from ivr.calls.models import utcnow
 from ivr.metrics import TRANSCRIPTION_RTF
 from ivr.recordings.media import MediaRefused, check_url, fetch
 from ivr.recordings.models import KINDS
+from ivr.recordings.sweep import sweep as _sweep  # noqa: F401 - registers the sweeper
 from ivr.speech import AudioError, ModelUnavailable, transcribe
 from ivr.speech.ext import registry
 

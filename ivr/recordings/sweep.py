@@ -33,10 +33,11 @@ def undownloaded() -> list[tuple[str, int]]:
     return found
 
 
-def sweep() -> tuple[int, int]:
+@jobs.sweeper("recordings")
+def sweep() -> int:
     downloads, transcripts = undownloaded(), untranscribed()
     for kind, item_id in downloads:
         jobs.enqueue("recording.download", kind, item_id)
     for kind, item_id in transcripts:
         jobs.enqueue("recording.transcribe", kind, item_id)
-    return len(downloads), len(transcripts)
+    return len(downloads) + len(transcripts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import re
 from collections.abc import Callable
 from typing import Any
@@ -47,8 +48,13 @@ def well_formed() -> bool:
 
 
 def request_key() -> str:
-    """Same for a retried request (same URL, same parameters), different otherwise."""
-    digest = hashlib.sha256(public_url().encode())
+    """Same for a retried request (same URL, same parameters), different otherwise.
+
+    Keyed with SECRET_KEY: the parameters include keyed-in PINs, which a plain
+    hash stored in call_events would let a database reader brute-force.
+    """
+    secret = current_app.config["SETTINGS"].secret_key.encode()
+    digest = hmac.new(secret, public_url().encode(), hashlib.sha256)
     for key in sorted(request.form):
         for value in request.form.getlist(key):
             digest.update(f"\0{key}={value}".encode())

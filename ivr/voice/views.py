@@ -14,7 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import db, jobs, metrics
+from ivr.agents import distribution as acd
+from ivr.agents import recordings as agent_recordings
 from ivr.calls import store
+from ivr.complaints import service as complaints
+from ivr.fax import service as fax
 from ivr.flows import FlowBundle, engine
 from ivr.flows.nodes import REGISTRY
 from ivr.flows.turn import CallState, Event, Turn
@@ -56,7 +60,7 @@ def new_turn(state: CallState) -> Turn:
     )
 
 
-def save(events: list[Event], status: str | None = None, recording: bool = False) -> bool:
+def save(events: list[Event], status: str | None = None, recording: str = "") -> bool:
     """Record the request's events once, then start the jobs they call for.
 
     A database failure never silences the call: it is logged and the caller
@@ -77,7 +81,14 @@ def save(events: list[Event], status: str | None = None, recording: bool = False
             if status:
                 store.apply_status(call, status, form.get("CallDuration"))
             jobs_to_run += voicemail.apply_events(session, call, events)
-            if recording:
+            jobs_to_run += fax.apply_events(session, call, events)
+            jobs_to_run += complaints.apply_events(session, call, events)
+            jobs_to_run += acd.apply_events(session, call, events)
+            if recording == agent_recordings.KIND:
+                jobs_to_run += agent_recordings.apply_recording_callback(
+                    session, call, form.to_dict(), request.args.to_dict()
+                )
+            elif recording:
                 jobs_to_run += voicemail.apply_recording_callback(session, call, form.to_dict())
         session.commit()
     except SQLAlchemyError:
@@ -155,7 +166,8 @@ def status() -> Response:
 def recording() -> Response:
     """Twilio's recordingStatusCallback: the audio is ready (or absent)."""
     g.call_sid = request.form["CallSid"]
-    if not request.form.get("RecordingSid"):
+    kind = request.args.get("kind", "voicemail")  # set in the recordingStatusCallback URL
+    if not request.form.get("RecordingSid") or kind not in ("voicemail", agent_recordings.KIND):
         abort(400)
     event = Event(
         "recording",
@@ -164,7 +176,7 @@ def recording() -> Response:
             "status": request.form.get("RecordingStatus", ""),
         },
     )
-    if not save([event], recording=True):
+    if not save([event], recording=kind):
         return Response(status=503)  # Twilio retries; the recording stays on Twilio meanwhile
     return Response(status=204)
 

@@ -47,15 +47,6 @@ def _as_dict(m: Voicemail) -> dict:
     }
 
 
-@cli.command("sweep")
-def sweep_command() -> None:
-    """Queue again every download or transcription still pending (e.g. after Redis was down)."""
-    from ivr.recordings.sweep import sweep
-
-    downloads, transcripts = sweep()
-    click.echo(f"queued {downloads} downloads and {transcripts} transcriptions")
-
-
 @click.command("transcribe")
 @click.option(
     "--pending",

@@ -46,7 +46,7 @@ def test_calls_and_voicemail_survive_a_redis_outage(private_redis, launcher, cle
     private_redis.start()
     worker = launcher.ivr("worker", ["worker", "--burst"], private_redis.url)
     assert worker.wait(timeout=120) == 0, worker.tail()
-    assert re.search(r"\b1 downloads?\b", worker.output()), worker.tail()
+    assert re.search(r"re-queued: .*\b1 recordings\b", worker.output()), worker.tail()
     [(_, state, _, download, transcript, text)] = rows(clean_tables, MESSAGE)
     assert (state, download, transcript) == ("recorded", "downloaded", "done"), worker.tail()
     assert text.strip()

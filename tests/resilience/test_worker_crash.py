@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -70,7 +71,7 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
     )
     [(_, _, transcript, text, transcribed_at)] = rows(clean_tables, MESSAGE)
     assert transcript == "done" and text.strip(), worker_b.tail()
-    assert "1 transcription" in worker_b.output()  # what its start-up sweep re-queued
+    assert re.search(r"re-queued: .*\b1 recordings\b", worker_b.output())  # start-up sweep
     finished = FinishedJobRegistry("transcribe", connection=connection)
     [done_id] = wait_for(lambda: finished.get_job_ids(cleanup=False), 30, "job B finished")
     assert done_id != job_id

@@ -122,18 +122,21 @@ def test_continue_out_of_hours_returns_to_reduced_menu(phone, at):
     assert heard[-2:] == [CONTINUE, REDUCED_MENU]
 
 
-@pytest.mark.parametrize("key", ["3", "4"])
-def test_unbuilt_services_answer_with_a_clear_message(phone, at, key):
-    at(2026, 11, 23, 10, 0)
-    heard = phone.call([key]).heard
-    assert "正在升级" in heard[2]
-    assert heard[3] == CONTINUE
+@pytest.mark.parametrize(
+    ("key", "start"), [("3", "请选择您需要的传真文件"), ("4", "请输入您的个人编号")]
+)
+def test_fax_and_account_services_start_and_star_returns_to_the_menu(phone, at, key, start):
+    at(2026, 11, 23, 10, 0)  # details: tests/fax, tests/accounts
+    heard = phone.call([key, "*#"]).heard
+    assert heard[2].startswith(start)
+    assert heard[3] == MAIN_MENU
 
 
-def test_complaints_answer_with_a_clear_message(phone, at):
+def test_complaints_put_the_caller_through_to_the_duty_team_leader(phone, at):
     at(2026, 11, 23, 10, 0)
-    heard = phone.call(["5"]).heard
-    assert "投诉举报服务" in heard[2] and heard[3] == CONTINUE
+    call = phone.call(["5"])
+    assert call.heard[2:] == ["请稍等，我将您的电话转给值班班长。", "感谢您的来电，再见。"]
+    assert [d.text for d in call.verbs("dial")] == ["+8643112300"]  # tests/complaints: the rest
 
 
 def test_english_number_speaks_english(client, at):

@@ -86,6 +86,19 @@ def test_changchun_choice_rejects_other_keys_and_star_goes_back(client):
     assert heard[-1].startswith(MAIN_MENU_START)
 
 
-def test_no_agent_answers_caller_is_offered_more_service(client):
-    call = caller(client, "+8643262012345", queue_result="error").call(["0"])
-    assert call.heard[-2:] == ["对不起，座席繁忙或暂时无法接通。", CONTINUE]
+@pytest.mark.parametrize(
+    ("key", "then"),
+    [
+        ("1", "请在提示音后留言，请说明您的姓名、联系电话和咨询的问题，录音结束请按井号键。"),
+        (
+            "2",
+            "语音服务请按1，录音留言请按2，索取传真请按3，个人账户查询请按4，投诉举报请按5，上级或异地服务请按9，转人工服务请按0。",
+        ),
+    ],
+)
+def test_no_agent_answers_caller_is_offered_a_message_or_the_menu(client, key, then):
+    """Queueing and overflow in detail: tests/agents/test_agent_calls.py."""
+    call = caller(client, "+8643262012345", queue_result="error").call(["0", key])
+    heard = call.heard
+    start = heard.index("对不起，座席繁忙或暂时无法接通。")
+    assert heard[start + 1 :][:2] == ["录音留言请按1，返回主菜单请按2。", then]

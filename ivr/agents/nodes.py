@@ -1,0 +1,241 @@
+"""The ``agent`` node type (option 0): an agent of the caller's own centre, or a place in line.
+
+The caller's number picks the centre (Changchun callers first choose the
+provincial or the city centre). A centre whose ``agents`` is ``{enqueue:
+queue}`` has real call distribution:
+
+- a free agent: ``<Dial>`` the longest-idle one, recorded on two channels;
+- none free: ``<Enqueue>`` with this node's input URL as wait URL; every wait
+  request announces the caller's position and tries to claim an agent; once
+  claimed it answers ``<Leave/>`` and the Enqueue action dials that agent;
+- after ``max_wait`` seconds in line, or when the agent does not answer: a free
+  provincial agent if ``overflow_provincial``, else the ``overflow`` node
+  (e.g. an offer to leave a message).
+
+A centre with ``{dial: number}`` is dialled directly, as a switchboard.
+The centre being served travels in the signed URL state as ``ref`` (C0431).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from flask import g
+
+from ivr.agents import distribution
+from ivr.agents.presence import Claim
+from ivr.flows import loader
+from ivr.flows.directory import Centre
+from ivr.flows.nodes import NodeType, _after_connect, _connect, _silent_round, register
+from ivr.flows.turn import Turn
+
+# Values this node speaks into prompts: {position} in line, {agent} number (工号).
+loader.RUNTIME_PLACEHOLDERS.update({"position", "agent"})
+
+DEFAULT_MAX_WAIT = 180  # seconds in line before overflow
+DEFAULT_RING_TIMEOUT = 20  # seconds an agent's phone rings
+HOLD_PAUSE = 5  # seconds of quiet at the end of each wait-URL round
+CONNECTED = {"completed", "answered"}
+PROVINCIAL = "provincial"
+
+
+def _call_sid() -> str:
+    return g.get("call_sid", "")
+
+
+def _number(value: object, default: int, low: int, high: int) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return default
+    return min(max(number, low), high)
+
+
+@register
+class Agent(NodeType):
+    name = "agent"
+    required = {"choose_prompt": "prompt", "connecting_prompt": "prompt", "after": "node"}
+    optional = {
+        "queue_prompt": "prompt",  # the caller's place in line: {position}
+        "hold_prompt": "prompt",  # hold message or {play: music} between announcements
+        "transfer_prompt": "prompt",  # a waiting caller is put through: {agent}
+        "overflow_prompt": "prompt",  # before overflowing to the provincial centre: {centre}
+        "overflow": "node",  # nobody could take the call (default: after)
+        "overflow_provincial": "flag",
+        "max_wait": "int",
+        "ring_timeout": "int",
+    }
+    takes_input = True
+
+    # --- entering -------------------------------------------------------
+    def enter(self, turn: Turn) -> str | None:
+        centre = turn.bundle.directory.for_caller(turn.caller)
+        turn.event("route", centre=centre.code)
+        if centre.ask_provincial:
+            if _silent_round(turn):
+                return None
+            turn.event("menu")
+            turn.gather([(turn.node["choose_prompt"], {})])
+            return None
+        return self._connect(turn, centre)
+
+    def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
+        if "QueueResult" in params:
+            return self._left_queue(turn, params["QueueResult"])
+        if "QueuePosition" in params or "QueueTime" in params:
+            return self._waiting(turn, params)
+        if "DialCallStatus" in params:
+            if self._centre(turn) is None:  # a switchboard dialled directly
+                return _after_connect(turn, params)
+            return self._dial_ended(turn, params["DialCallStatus"])
+        digits = params.get("Digits", "")
+        directory = turn.bundle.directory
+        if digits == "*":
+            turn.event("back", digits)
+            return turn.back()
+        if digits in ("1", "2"):
+            centre = directory.provincial if digits == "1" else directory.for_caller(turn.caller)
+            turn.event("option", digits, centre=centre.code)
+            return self._connect(turn, centre)
+        turn.event("invalid", digits)
+        turn.say("invalid_choice")
+        return turn.state.node
+
+    def _connect(self, turn: Turn, centre: Centre) -> None:
+        turn.say(turn.node["connecting_prompt"], centre=centre.name(turn.locale))
+        if "enqueue" not in centre.agents:
+            _connect(turn, centre.agents)
+            return None
+        turn.state = replace(turn.state, ref=f"C{centre.code}")
+        claim = distribution.claim_now(centre.code, _call_sid())
+        if claim is not None:
+            self._dial(turn, claim, centre)
+        else:
+            self._enqueue(turn, centre)
+        return None
+
+    # --- connecting -----------------------------------------------------
+    def _dial(self, turn: Turn, claim: Claim, centre: Centre) -> None:
+        turn.event(
+            "agent-dial", agent=claim.agent_id, number=claim.agent_number, centre=centre.code
+        )
+        options: dict[str, object] = {
+            "action": turn.url("input"),
+            "method": "POST",
+            "timeout": _number(turn.node.fields.get("ring_timeout"), DEFAULT_RING_TIMEOUT, 5, 120),
+            "record": "record-from-answer-dual",
+        }
+        callback = turn.options.get("recording_callback")
+        if callback:
+            query = urlencode({"kind": "agent-call", "agent": claim.agent_id})
+            options.update(
+                recording_status_callback=f"{callback}?{query}",
+                recording_status_callback_event="completed absent",
+                recording_status_callback_method="POST",
+            )
+        dial = turn.response.dial(**options)
+        if claim.phone.startswith("sip:"):
+            dial.sip(claim.phone)
+        else:
+            dial.number(claim.phone)
+
+    def _enqueue(self, turn: Turn, centre: Centre) -> None:
+        queue = centre.agents["enqueue"]
+        distribution.join_queue(centre.code, _call_sid())
+        turn.event("enqueue", queue=queue, centre=centre.code)
+        url = turn.url("input")  # the action (QueueResult) and the wait URL (QueuePosition)
+        turn.response.enqueue(
+            queue, action=url, method="POST", wait_url=url, wait_url_method="POST"
+        )
+
+    def _waiting(self, turn: Turn, params: dict[str, str]) -> None:
+        """Twilio's wait URL, requested again each time its TwiML has played."""
+        centre = self._centre(turn)
+        position = _number(params.get("QueuePosition"), 1, 1, 10_000)
+        waited = _number(params.get("QueueTime"), 0, 0, 86_400)
+        max_wait = _number(turn.node.fields.get("max_wait"), DEFAULT_MAX_WAIT, 0, 3600)
+        if centre is None or waited >= max_wait:
+            turn.event("queue-timeout", waited=waited)
+            turn.response.leave()
+            return None
+        claim = distribution.claim_waiting(centre.code, _call_sid(), position)
+        if claim is not None:
+            turn.event("agent-claimed", agent=claim.agent_id, position=position, waited=waited)
+            turn.response.leave()
+            return None
+        turn.event("queue-wait", position=position, waited=waited)
+        if "queue_prompt" in turn.node.fields:
+            turn.say(turn.node["queue_prompt"], position=str(position))
+        if "hold_prompt" in turn.node.fields:
+            turn.say(turn.node["hold_prompt"])
+        turn.response.pause(length=HOLD_PAUSE)
+        return None
+
+    # --- results --------------------------------------------------------
+    def _left_queue(self, turn: Turn, result: str) -> str | None:
+        sid = _call_sid()
+        distribution.leave_queue(sid)
+        turn.event("connect-result", result=result)
+        if result == "leave":
+            claim = distribution.claimed(sid)
+            centre = self._centre(turn)
+            if claim is not None and centre is not None:
+                if "transfer_prompt" in turn.node.fields:
+                    turn.say(turn.node["transfer_prompt"], agent=claim.agent_number)
+                self._dial(turn, claim, centre)
+                return None
+            return self._overflow(turn)
+        if result in ("bridged", "bridging-in-process"):  # put through by Twilio itself
+            turn.say("goodbye")
+            turn.response.hangup()
+            return None
+        distribution.release(sid)  # hung up, or the queue failed: nothing stays claimed
+        if result == "hangup":
+            return None
+        turn.say("agent_unavailable")
+        return self._give_up(turn)
+
+    def _dial_ended(self, turn: Turn, status: str) -> str | None:
+        agent = distribution.release(_call_sid())
+        turn.event("connect-result", result=status, agent=agent)
+        if status in CONNECTED:
+            turn.say("goodbye")
+            turn.response.hangup()
+            return None
+        turn.say("agent_unavailable")
+        return self._give_up(turn)
+
+    def _overflow(self, turn: Turn) -> str | None:
+        centre = self._centre(turn)
+        turn.event("queue-overflow", centre=centre.code if centre else "")
+        provincial = turn.bundle.directory.provincial
+        if (
+            turn.node.fields.get("overflow_provincial")
+            and centre is not None
+            and centre.code != PROVINCIAL
+            and "enqueue" in provincial.agents
+        ):
+            claim = distribution.claim_now(PROVINCIAL, _call_sid())
+            if claim is not None:
+                turn.state = replace(turn.state, ref=f"C{PROVINCIAL}")
+                if "overflow_prompt" in turn.node.fields:
+                    turn.say(turn.node["overflow_prompt"], centre=provincial.name(turn.locale))
+                self._dial(turn, claim, provincial)
+                return None
+        turn.say("agent_unavailable")
+        return self._give_up(turn)
+
+    def _give_up(self, turn: Turn) -> str:
+        target = turn.node.fields.get("overflow") or turn.node["after"]
+        turn.move(target)
+        return target
+
+    def _centre(self, turn: Turn) -> Centre | None:
+        """The centre this call is being served by (from the URL state), if any."""
+        ref = turn.state.ref
+        if not ref.startswith("C"):
+            return None
+        directory = turn.bundle.directory
+        code = ref[1:]
+        return directory.provincial if code == PROVINCIAL else directory.centres.get(code)

@@ -1,0 +1,1 @@
+"""Option 5: complaints and reports — tickets, deadlines, the complaint desk."""

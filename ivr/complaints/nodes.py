@@ -1,0 +1,138 @@
+"""The ``complaint`` node type (option 5): the duty team leader, or a recorded complaint.
+
+Entering the node opens a ticket for the call at once (owner: the complaint
+desk). In staffed hours the caller is put through to ``desk`` (the duty team
+leader / complaint desk: a number or SIP address), recorded on two channels.
+If nobody answers within ``ring_timeout`` seconds, or out of hours, the caller
+records the complaint instead: it is stored and transcribed as a voicemail
+(the voicemail service handles the ``voicemail-*`` events) and filed on the
+ticket.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from ivr.flows.nodes import NodeType, register
+from ivr.flows.turn import Turn
+
+TARGET = re.compile(r"\+?\d{3,15}|sip:\S+")
+DEFAULT_RING_TIMEOUT = 25
+CONNECTED = {"completed", "answered"}
+ATTEMPTS = 2  # empty recordings before giving up
+
+
+@register
+class Complaint(NodeType):
+    name = "complaint"
+    required = {
+        "prompt": "prompt",  # before the transfer: "请稍等，我将您的电话转给值班班长。"
+        "record_prompt": "prompt",
+        "saved_prompt": "prompt",
+        "empty_prompt": "prompt",
+        "after": "node",
+    }
+    optional = {"desk": "target", "schedule": "schedule", "ring_timeout": "int"}
+    takes_input = True
+
+    def enter(self, turn: Turn) -> str | None:
+        if turn.state.tries:  # the recording came back empty (or the caller was silent)
+            turn.event("complaint-empty")
+            turn.say(turn.node["empty_prompt"])
+            if turn.state.tries >= ATTEMPTS:
+                return self._leave(turn)
+            self._record(turn)
+            return None
+        turn.event("complaint-opened")
+        desk = str(turn.node.fields.get("desk", ""))
+        if not TARGET.fullmatch(desk) or not self._staffed(turn):
+            self._record(turn)
+            return None
+        turn.say(turn.node["prompt"])
+        turn.event("dial", target=desk)
+        try:
+            ring = min(max(int(turn.node.fields.get("ring_timeout", DEFAULT_RING_TIMEOUT)), 5), 120)
+        except ValueError:
+            ring = DEFAULT_RING_TIMEOUT
+        options: dict[str, object] = {
+            "action": turn.url("input"),
+            "method": "POST",
+            "timeout": ring,
+            "record": "record-from-answer-dual",
+        }
+        callback = turn.options.get("recording_callback")
+        if callback:
+            options.update(
+                recording_status_callback=f"{callback}?{urlencode({'kind': 'agent-call'})}",
+                recording_status_callback_event="completed absent",
+                recording_status_callback_method="POST",
+            )
+        dial = turn.response.dial(**options)
+        if desk.startswith("sip:"):
+            dial.sip(desk)
+        else:
+            dial.number(desk)
+        return None
+
+    def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
+        if "DialCallStatus" in params:
+            status = params["DialCallStatus"]
+            turn.event("connect-result", result=status)
+            if status in CONNECTED:
+                turn.say("goodbye")
+                turn.response.hangup()
+                return None
+            turn.event("complaint-no-desk", result=status)
+            turn.say("agent_unavailable")
+            self._record(turn)
+            return None
+        if "RecordingSid" in params:
+            return self._recorded(turn, params)
+        return turn.state.node
+
+    def _staffed(self, turn: Turn) -> bool:
+        name = turn.node.fields.get("schedule")
+        if not name:
+            return True
+        return turn.bundle.schedules[name].is_open(turn.now, turn.bundle.timezone)
+
+    def _record(self, turn: Turn) -> None:
+        turn.event("menu")
+        turn.say(turn.node["record_prompt"])
+        turn.response.record(
+            action=turn.url("input", ref=""),
+            method="POST",
+            max_length=turn.options.get("voicemail_max_seconds", 120),
+            finish_on_key="#",
+            play_beep=True,
+            trim="trim-silence",
+            timeout=5,
+            recording_status_callback=turn.options.get("recording_callback", ""),
+            recording_status_callback_event="completed absent",
+            recording_status_callback_method="POST",
+        )
+        turn.response.redirect(turn.url("node", tries=turn.state.tries + 1), method="POST")
+
+    def _recorded(self, turn: Turn, params: dict[str, str]) -> str | None:
+        sid = params["RecordingSid"]
+        duration = params.get("RecordingDuration", "0")
+        seconds = int(duration) if duration.isdigit() else 0
+        if seconds < 1 or not params.get("RecordingUrl"):
+            turn.event("voicemail-empty", recording_sid=sid)
+            turn.state = replace(turn.state, tries=turn.state.tries + 1)
+            return turn.state.node  # enter() apologises, then records again or gives up
+        turn.event(
+            "voicemail-recorded", recording_sid=sid, url=params["RecordingUrl"], duration=seconds
+        )
+        turn.event("complaint-message", recording_sid=sid)
+        if params.get("Digits") == "hangup":
+            return None
+        turn.say(turn.node["saved_prompt"])
+        return self._leave(turn)
+
+    def _leave(self, turn: Turn) -> str:
+        after = turn.node["after"]
+        turn.move(after)
+        return after

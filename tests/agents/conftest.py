@@ -1,0 +1,131 @@
+"""Agents' tests run once per presence backend: the database and Redis.
+
+``app`` is the shared fixture's app (rolled back after each test), built with
+REDIS_URL for the Redis run. ``agents.add(...)`` creates agent users in short
+app contexts of their own (see tests/webapp/conftest.py for why).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import sessionmaker
+
+from ivr import db
+from ivr.agents.models import Agent
+from ivr.agents.presence import AgentState, presence
+from ivr.app import create_app
+from ivr.settings import load_settings
+from ivr.simulator import flask_transport
+from ivr.staff.models import User
+from tests.agents.phone import QueuePhone, TwilioQueues
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL, app_environ
+from tests.voicemail.conftest import make_live_app, media  # noqa: F401 - fixtures for live tests
+
+JILIN_CALLER = "+8643262012345"  # a Jilin City (0432) landline
+BASE_TIME = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in the centre
+
+
+@pytest.fixture(params=["database", "redis"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(request, backend, database_url, connection, tmp_path) -> Flask:
+    extra = {"REDIS_URL": request.getfixturevalue("redis_url")} if backend == "redis" else {}
+    environ = app_environ(database_url, tmp_path, **extra)
+    app = create_app({"SETTINGS": load_settings(environ), "TESTING": True})
+    app.extensions["ivr.db"] = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    return app
+
+
+class Agents:
+    """Creates agents and reads their presence, each in an app context of its own."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.numbers = itertools.count(1001)
+
+    def add(
+        self,
+        username: str,
+        centre: str = "0432",
+        status: str = "available",
+        idle_minutes: float = 0,
+        phone: str | None = None,
+    ) -> Agent:
+        number = str(next(self.numbers))
+        with self.app.app_context():
+            session = db.session()
+            user = User(username=username, role="agent", display_name=username)
+            user.set_password("correct horse 12333")
+            agent = Agent(
+                user=user,
+                centre=centre,
+                agent_number=number,
+                phone=phone or f"+86431{number}0000",
+            )
+            session.add(agent)
+            session.commit()
+            since = BASE_TIME - timedelta(minutes=idle_minutes)
+            presence().set_status(agent, status, now=since)
+            session.commit()
+            return agent
+
+    def state(self, agent: Agent) -> AgentState:
+        with self.app.app_context():
+            return presence().states([agent])[agent.id]
+
+    def status(self, agent: Agent) -> str:
+        return self.state(agent).status
+
+    def set(self, agent: Agent, status: str, **options) -> None:
+        with self.app.app_context():
+            presence().set_status(agent, status, **options)
+            db.session().commit()
+
+    def release(self, call_sid: str) -> None:
+        with self.app.app_context():
+            presence().release(call_sid)
+            db.session().commit()
+
+    def waiting(self, centre: str = "0432") -> int:
+        with self.app.app_context():
+            return presence().queues([centre])[centre].waiting
+
+
+@pytest.fixture
+def agents(app) -> Agents:
+    return Agents(app)
+
+
+@pytest.fixture
+def queues() -> TwilioQueues:
+    return TwilioQueues()
+
+
+@pytest.fixture
+def make_phone(client, queues) -> Callable[..., QueuePhone]:
+    def make(caller: str = JILIN_CALLER, **kwargs) -> QueuePhone:
+        return QueuePhone(
+            flask_transport(client, PUBLIC_URL),
+            PUBLIC_URL,
+            AUTH_TOKEN,
+            caller=caller,
+            queues=queues,
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def office_hours(at):
+    at(2026, 11, 23, 10, 0)

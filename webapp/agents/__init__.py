@@ -1,0 +1,1 @@
+"""Agents' own status page and the team leaders' queue and agent dashboards."""

@@ -1,0 +1,1 @@
+"""Staff pages for the automated self-services: fax-on-demand requests (option 3)."""

@@ -1,0 +1,1 @@
+"""Complaint and report tickets in the staff UI (spec §5)."""
