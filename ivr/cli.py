@@ -70,10 +70,15 @@ def dev_init() -> None:
 @with_appcontext
 def dev_demo() -> None:
     """Create demo users and data once, so a new user can log in and try everything."""
+    from ivr.accounts.cli import demo_command as accounts_demo
     from ivr.demo import create_demo
+    from ivr.inspection.cli import demo_command as inspection_demo
 
     for line in create_demo():
         click.echo(line)
+    ctx = click.get_current_context()
+    ctx.invoke(accounts_demo)  # personal accounts for option 4
+    ctx.invoke(inspection_demo)  # agents, recorded calls, inspectors, a sampled month
 
 
 # --- ivr db ----------------------------------------------------------------

@@ -38,7 +38,7 @@ class CallRecording(RecordingMixin, Base):
     agent_id: Mapped[int | None] = mapped_column(
         ForeignKey("agents.id", ondelete="SET NULL"), index=True
     )
-    caller: Mapped[str] = mapped_column(String(32), default="")
+    caller: Mapped[str] = mapped_column(String(160), default="")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

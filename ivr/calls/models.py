@@ -19,8 +19,8 @@ class Call(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
-    from_number: Mapped[str] = mapped_column(String(32), default="")
-    to_number: Mapped[str] = mapped_column(String(32), default="")
+    from_number: Mapped[str] = mapped_column(String(160), default="")  # or sip:…
+    to_number: Mapped[str] = mapped_column(String(160), default="")
     locale: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(20), default="in-progress")
     duration: Mapped[int | None] = mapped_column(Integer)

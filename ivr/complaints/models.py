@@ -31,7 +31,7 @@ class Ticket(Base):
     )
     call_sid: Mapped[str] = mapped_column(String(64), default="")
     channel: Mapped[str] = mapped_column(String(16), default="phone")
-    caller: Mapped[str] = mapped_column(String(32), default="")
+    caller: Mapped[str] = mapped_column(String(160), default="")
     caller_name: Mapped[str] = mapped_column(String(64), default="")
     locale: Mapped[str] = mapped_column(String(16), default="zh-CN")
 

@@ -175,14 +175,10 @@ def check_command(month: str | None) -> None:
 )
 def demo_command(month: str | None, password: str | None, tones: bool) -> None:
     """Create demo agents, recorded calls, inspectors and a team leader, and a sampled month."""
+    from ivr.agents.cli import demo as agents_demo
     from ivr.inspection.demo import make_demo
 
-    try:  # the agents' own demo makes the agents, when it exists
-        from ivr.agents.cli import demo as agents_demo
-    except ImportError:
-        agents_demo = None
-    if agents_demo is not None:
-        click.get_current_context().invoke(agents_demo)
+    click.get_current_context().invoke(agents_demo)  # the agents graded here
 
     summary = make_demo(
         db.session(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -10,22 +9,19 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .fetch import KNOWN_MODELS, FetchError, fetch_model, normalize_sha256
-from .models import ModelRegistry, ModelUnavailable, normalize_locale
+from .models import ModelUnavailable, normalize_locale
 
 cli = AppGroup("models", help="Manage the offline (Vosk) speech-recognition models.")
 
 
 def _models_dir() -> Path:
-    value = current_app.config.get("IVR_MODELS_DIR")
-    if not value:
-        raise click.ClickException("IVR_MODELS_DIR is not configured")
-    return Path(value)
+    return current_app.config["SETTINGS"].models_dir
 
 
 @cli.command("list")
 def list_models() -> None:
-    """Show each locale and where its model resolves."""
-    registry = ModelRegistry(_models_dir(), os.environ)
+    """Show each locale and where its model resolves (as the app and workers see it)."""
+    registry = current_app.extensions["ivr.speech"]
     locales = sorted(set(KNOWN_MODELS) | set(registry.configured_locales()))
     width = max(len(locale) for locale in locales)
     for locale in locales:

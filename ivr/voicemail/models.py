@@ -23,7 +23,7 @@ class Voicemail(RecordingMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), index=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
-    caller: Mapped[str] = mapped_column(String(32), default="")
+    caller: Mapped[str] = mapped_column(String(160), default="")
     state: Mapped[str] = mapped_column(String(16), default="recorded")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from flask import Flask
 
+from ivr.app import create_app
+from ivr.settings import load_settings
 from ivr.speech import fetch as fetch_module
 from ivr.speech.cli import cli
 from ivr.speech.fetch import KnownModel
 from ivr.speech.models import is_model_dir
+from tests.conftest import app_environ
 
 
 @pytest.fixture
@@ -22,14 +24,12 @@ def models_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def run(models_dir: Path, monkeypatch: pytest.MonkeyPatch):
-    for key in [k for k in os.environ if k.startswith("VOSK_MODEL_")]:
-        monkeypatch.delenv(key)
-    app = Flask("speech-cli-test")
-    app.config["IVR_MODELS_DIR"] = str(models_dir)
-    runner = app.test_cli_runner()
-
+def run(models_dir: Path, tmp_path: Path):
     def invoke(*args: str):
+        """A fresh app each time, reading the VOSK_MODEL_* variables set by then."""
+        vosk = {k: v for k, v in os.environ.items() if k.startswith("VOSK_MODEL_")}
+        environ = app_environ("sqlite://", tmp_path, IVR_MODELS_DIR=str(models_dir), **vosk)
+        runner = create_app({"SETTINGS": load_settings(environ)}).test_cli_runner()
         return runner.invoke(cli, list(args))
 
     return invoke
@@ -103,10 +103,3 @@ def test_fetch_unknown_locale_and_bad_input(run, no_network: None) -> None:
     assert invalid.exit_code != 0 and "invalid locale" in invalid.output
     bad_digest = run("fetch", "zh-CN", "--sha256", "xyz")
     assert bad_digest.exit_code != 0 and "invalid SHA-256" in bad_digest.output
-
-
-def test_missing_config_is_reported(no_network: None) -> None:
-    runner = Flask("speech-cli-test").test_cli_runner()
-    result = runner.invoke(cli, ["list"])
-    assert result.exit_code != 0
-    assert "IVR_MODELS_DIR" in result.output
