@@ -20,20 +20,18 @@ from ivr import db
 from ivr.accounts import service, spoken
 from ivr.accounts.models import PersonalAccount
 from ivr.accounts.surnames import pinyin
-from ivr.flows.loader import RUNTIME_PLACEHOLDERS
 from ivr.flows.nodes import NodeType, register
 from ivr.flows.turn import Turn
 
-# Values this node fills into its prompts at run time.
-RUNTIME_PLACEHOLDERS.update(
-    {"number", "holder", "pension", "months", "last_month", "medical", "minutes"}
-)
 REF = re.compile(r"PA(\d{1,12})")
 
 
 @register
 class AccountLookup(NodeType):
     name = "account"
+    placeholders = frozenset(
+        {"number", "holder", "pension", "months", "last_month", "medical", "minutes"}
+    )
     required = {
         "number_prompt": "prompt",  # key the personal number and #
         "password_prompt": "prompt",  # {number}: its last four digits, read back

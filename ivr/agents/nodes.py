@@ -25,13 +25,11 @@ from flask import g
 
 from ivr.agents import distribution
 from ivr.agents.presence import Claim
-from ivr.flows import loader
 from ivr.flows.directory import Centre
 from ivr.flows.nodes import NodeType, _after_connect, _connect, _silent_round, register
 from ivr.flows.turn import Turn
 
 # Values this node speaks into prompts: {position} in line, {agent} number (工号).
-loader.RUNTIME_PLACEHOLDERS.update({"position", "agent"})
 
 DEFAULT_MAX_WAIT = 180  # seconds in line before overflow
 DEFAULT_RING_TIMEOUT = 20  # seconds an agent's phone rings
@@ -55,6 +53,7 @@ def _number(value: object, default: int, low: int, high: int) -> int:
 @register
 class Agent(NodeType):
     name = "agent"
+    placeholders = frozenset({"position", "agent", "centre"})
     required = {"choose_prompt": "prompt", "connecting_prompt": "prompt", "after": "node"}
     optional = {
         "queue_prompt": "prompt",  # the caller's place in line: {position}

@@ -18,12 +18,9 @@ from flask import current_app
 from ivr.accounts import spoken
 from ivr.fax import numbers
 from ivr.fax.catalogue import Catalogue, Document
-from ivr.flows.loader import RUNTIME_PLACEHOLDERS
 from ivr.flows.nodes import NodeType, register
 from ivr.flows.turn import Turn
 
-# Values this node fills into its prompts at run time.
-RUNTIME_PLACEHOLDERS.update({"documents", "key", "title", "number"})
 REF = re.compile(r"FX(?P<key>\d{1,2})(?:-(?P<number>\d{7,12}))?")
 
 
@@ -34,6 +31,7 @@ def catalogue() -> Catalogue:
 @register
 class Fax(NodeType):
     name = "fax"
+    placeholders = frozenset({"documents", "key", "title", "number"})
     required = {
         "prompt": "prompt",  # the catalogue: {documents}
         "item_prompt": "prompt",  # one document: {title} {key}

@@ -7,6 +7,7 @@ raises :class:`FlowFileError` naming file, line and reason.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,8 @@ from ivr.flows.hours import Schedule, parse_schedule
 from ivr.flows.yamlfile import FlowFileError, Located, load_yaml
 
 FLOW_FILE = "hotline.yaml"
-RUNTIME_PLACEHOLDERS = {"centre"}
+TARGET = re.compile(r"\+?\d{3,15}|sip:\S+")
+FIELD_KINDS = {"node", "prompt", "schedule", "options", "int", "flag", "target"}
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,11 @@ def _load_prompts(
 
 
 def _check_placeholders(prompts: dict[str, dict[str, Prompt]], variables: dict, base: Path) -> None:
+    from ivr.flows.nodes import REGISTRY
+
+    runtime = set().union(*(node_type.placeholders for node_type in REGISTRY.values()))
     for locale, table in prompts.items():
-        allowed = RUNTIME_PLACEHOLDERS | set(variables.get(locale, {}))
+        allowed = runtime | set(variables.get(locale, {}))
         for prompt_id, prompt in table.items():
             try:
                 names = {f for _, f, _, _ in string.Formatter().parse(prompt.text) if f}
@@ -178,6 +183,12 @@ def _check_node(
             raise spec.error(f"node {node_id!r}: {key} names unknown prompt {value!r}", key)
         if field_kind == "schedule" and value not in schedules:
             raise spec.error(f"node {node_id!r}: unknown schedule {value!r} (hours.yaml)", key)
+        if field_kind == "int" and (type(value) is not int or not 1 <= value <= 3600):
+            raise spec.error(f"node {node_id!r}: {key}: expected a whole number 1-3600", key)
+        if field_kind == "flag" and not isinstance(value, bool):
+            raise spec.error(f"node {node_id!r}: {key}: expected true or false", key)
+        if field_kind == "target" and not TARGET.fullmatch(str(value)):
+            raise spec.error(f"node {node_id!r}: {key}: expected +number or sip: address", key)
         if field_kind == "options":
             if not isinstance(value, Located) or not value:
                 raise spec.error(f"node {node_id!r}: options: expected key: node pairs", key)
@@ -213,7 +224,12 @@ def load_flows(
 ) -> FlowBundle:
     from ivr.flows.nodes import ENGINE_PROMPTS, load_node_types
 
-    load_node_types()
+    for node_type in load_node_types().values():
+        kinds = set(node_type.required.values()) | set(node_type.optional.values())
+        if kinds - FIELD_KINDS:  # a programming error, not a flow-file one
+            raise TypeError(
+                f"node type {node_type.name}: unknown field kinds {kinds - FIELD_KINDS}"
+            )
     base = Path(directory)
     flow_path = base / FLOW_FILE
     if not flow_path.exists():

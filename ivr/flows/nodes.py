@@ -29,6 +29,8 @@ class NodeType:
     takes_input: ClassVar[bool] = False
     # Keys typed here (PINs, personal numbers) are never stored or logged.
     sensitive_input: ClassVar[bool] = False
+    # Values the node fills into its prompts at run time, e.g. {"centre"}.
+    placeholders: ClassVar[frozenset[str]] = frozenset()
 
     def enter(self, turn: Turn) -> str | None:
         raise NotImplementedError
@@ -185,6 +187,7 @@ class AreaCode(NodeType):
     """Option 9: key an area code and ``#``; connect to that centre or the provincial one."""
 
     name = "area_code"
+    placeholders = frozenset({"centre"})
     required = {
         "prompt": "prompt",
         "retry_prompt": "prompt",

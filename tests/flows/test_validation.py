@@ -110,3 +110,20 @@ def test_flows_check_command(flows, tmp_path, monkeypatch):
     assert bad.exit_code == 1
     line = line_of(flows / "hours.yaml", 'open: "08:00"')
     assert f"hours.yaml:{line}: open must be before close" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("max_wait: 180", "max_wait: soon", "expected a whole number"),
+        ("overflow_provincial: true", "overflow_provincial: maybe", "expected true or false"),
+        ("desk: \"+8643112300\"", "desk: the duty desk", "expected +number or sip: address"),
+    ],
+)
+def test_node_settings_are_checked_at_start_up(flows, old, new, reason):
+    path = flows / "hotline.yaml"
+    edit(path, old, new)
+    with pytest.raises(FlowFileError) as info:
+        load_flows(flows, CENTRE_TZ)
+    assert reason in info.value.reason
+    assert new in path.read_text(encoding="utf-8").splitlines()[info.value.line - 1]
