@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ivr.calls.models import Call, CallEvent
+from ivr.calls.models import Call, CallEvent, utcnow
 from ivr.flows.turn import Event
 
 # Call progress only moves forward: a late "ringing" never overwrites "completed".
@@ -26,42 +26,48 @@ STATUS_RANK = {
 FINAL = {s for s, rank in STATUS_RANK.items() if rank == 4}
 
 
-def get_or_create_call(db: Session, sid: str, **fields: str) -> Call:
-    call = db.scalar(select(Call).where(Call.sid == sid))
-    if call is not None:
-        return call
-    try:
-        with db.begin_nested():
-            call = Call(sid=sid, **fields)
-            db.add(call)
-    except IntegrityError:  # another worker created it a moment ago
-        call = db.scalars(select(Call).where(Call.sid == sid)).one()
-    return call
+def _insert(db: Session, table):
+    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect (PostgreSQL or SQLite)."""
+    dialect = db.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def record_events(db: Session, call: Call, request_key: str, events: list[Event]) -> bool:
-    """Store one request's events; False (and nothing written) if it was seen before."""
-    first = f"{request_key}:0"
-    seen = db.scalar(
-        select(CallEvent.id).where(CallEvent.call_id == call.id, CallEvent.key == first)
-    )
-    if seen is not None:
-        return False
-    try:
-        with db.begin_nested():
-            db.add_all(
-                CallEvent(
-                    call_id=call.id,
-                    key=f"{request_key}:{index}",
-                    kind=event.kind,
-                    node=event.node,
-                    digits=event.digits[:40],
-                    detail=event.detail,
-                )
-                for index, event in enumerate(events or [Event("request")])
-            )
-    except IntegrityError:  # a concurrent retry of the same request won the race
-        return False
+def ensure_call(db: Session, sid: str, **fields: str) -> int:
+    """The call's id, creating its row if this is the first request we see of it."""
+    query = select(Call.id).where(Call.sid == sid)
+    call_id = db.scalar(query)
+    if call_id is None:  # a concurrent first request may insert it too: that is fine
+        db.execute(_insert(db, Call.__table__).values(sid=sid, **fields).on_conflict_do_nothing())
+        call_id = db.scalar(query)
+    return call_id
+
+
+def record_events(db: Session, call_id: int, request_key: str, events: list[Event]) -> bool:
+    """Store one request's events; False (and nothing written) if it was seen before.
+
+    A retried request has the same keys, so its first row conflicts and nothing
+    more is written. No savepoint and cached statements: this is on every
+    webhook's path.
+    """
+    now = utcnow()
+    rows = [
+        {
+            "call_id": call_id,
+            "key": f"{request_key}:{index}",
+            "kind": event.kind,
+            "node": event.node,
+            "digits": event.digits[:40],
+            "detail": event.detail,
+            "created_at": now,
+        }
+        for index, event in enumerate(events or [Event("request")])
+    ]
+    table = CallEvent.__table__
+    insert = _insert(db, table).on_conflict_do_nothing()  # compiled once, then cached
+    if db.execute(insert.returning(table.c.id), rows[0]).first() is None:
+        return False  # seen before: its rows are there already
+    if rows[1:]:
+        db.execute(insert, rows[1:])
     return True
 
 

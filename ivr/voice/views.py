@@ -17,6 +17,7 @@ from ivr import db, jobs, metrics
 from ivr.agents import distribution as acd
 from ivr.agents import recordings as agent_recordings
 from ivr.calls import store
+from ivr.calls.models import Call
 from ivr.complaints import service as complaints
 from ivr.fax import service as fax
 from ivr.flows import FlowBundle, engine
@@ -60,6 +61,10 @@ def new_turn(state: CallState) -> Turn:
     )
 
 
+# What each domain does with the events of a request seen for the first time.
+EFFECTS = (voicemail.apply_events, fax.apply_events, complaints.apply_events, acd.apply_events)
+
+
 def save(events: list[Event], status: str | None = None, recording: str = "") -> bool:
     """Record the request's events once, then start the jobs they call for.
 
@@ -70,20 +75,19 @@ def save(events: list[Event], status: str | None = None, recording: str = "") ->
     jobs_to_run: list[tuple] = []
     try:
         session = db.session()
-        call = store.get_or_create_call(
+        call_id = store.ensure_call(
             session,
             form["CallSid"],
             from_number=form.get("From", ""),
             to_number=form.get("To", ""),
             locale=bundle().locale_for(form.get("To", "")),
         )
-        if store.record_events(session, call, request_key(), events):
+        if store.record_events(session, call_id, request_key(), events):
+            call = session.get(Call, call_id)
             if status:
                 store.apply_status(call, status, form.get("CallDuration"))
-            jobs_to_run += voicemail.apply_events(session, call, events)
-            jobs_to_run += fax.apply_events(session, call, events)
-            jobs_to_run += complaints.apply_events(session, call, events)
-            jobs_to_run += acd.apply_events(session, call, events)
+            for apply_events in EFFECTS:
+                jobs_to_run += apply_events(session, call, events)
             if recording == agent_recordings.KIND:
                 jobs_to_run += agent_recordings.apply_recording_callback(
                     session, call, form.to_dict(), request.args.to_dict()
@@ -100,7 +104,7 @@ def save(events: list[Event], status: str | None = None, recording: str = "") ->
         if event.kind == "option":
             metrics.OPTIONS.labels(event.node, event.digits).inc()
         elif event.kind == "incoming":
-            metrics.CALLS.labels(call.locale).inc()
+            metrics.CALLS.labels(bundle().locale_for(form.get("To", ""))).inc()
     for name, *args in jobs_to_run:  # after the commit, so the job sees the rows
         jobs.enqueue(name, *args)
     return True
