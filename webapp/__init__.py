@@ -7,7 +7,7 @@ signature instead (and cannot carry a token).
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from webapp.login import login_manager
@@ -41,6 +41,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     csrf.exempt(voice_bp)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(403, _forbidden)
+    app.after_request(_no_store)
     register_template_helpers(app)
     for blueprint in (ui, auth_bp, staff_bp, selfservice_bp, inspection_bp, agents_bp, tickets_bp):
         app.register_blueprint(blueprint)
@@ -49,3 +51,21 @@ def init_app(app: Flask) -> None:
 def _csrf_error(error: CSRFError):
     message = f"表单已过期或无效，请返回重试。 The form expired or is invalid ({error.description}); go back, reload and try again."
     return render_template("webapp/error.html", code=400, message=message), 400
+
+
+# Pages holding callers' or agents' data.
+PRIVATE_BLUEPRINTS = ("staff", "tickets", "agents", "inspection", "selfservice")
+
+
+def _no_store(response):
+    """Keep private pages and recordings out of shared and browser caches."""
+    if request.blueprint in PRIVATE_BLUEPRINTS:
+        response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _forbidden(error):
+    if request.blueprint not in PRIVATE_BLUEPRINTS:
+        return error
+    message = "您的角色无权访问此页面。 Your role does not give access to this page."
+    return render_template("webapp/error.html", code=403, message=message), 403

@@ -62,18 +62,6 @@ def fax_page(session: Session, show: str, number: int) -> Page:
     return Page(list(items), number, total)
 
 
-@bp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
-
-
-@bp.errorhandler(403)
-def _forbidden(_error):
-    message = "您的角色无权访问此页面。 Your role does not give access to this page."
-    return render_template("webapp/error.html", code=403, message=message), 403
-
-
 @bp.get("/fax")
 @role_required(*FAX_ROLES)
 def fax_requests():

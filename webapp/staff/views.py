@@ -34,19 +34,6 @@ from webapp.staff.forms import HandleForm, ReopenForm
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
-@bp.after_request
-def _no_store(response):
-    """Pages and audio hold callers' data: keep them out of shared and browser caches."""
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
-
-
-@bp.errorhandler(403)
-def _forbidden(_error):
-    message = "您的角色无权访问此页面。 Your role does not give access to this page."
-    return render_template("webapp/error.html", code=403, message=message), 403
-
-
 @bp.context_processor
 def _helpers() -> dict[str, object]:
     return {

@@ -44,18 +44,6 @@ OWNER_ROLES = ("admin", "team_leader", "staff", "agent")
 DESK = "投诉受理台 Complaint desk"
 
 
-@bp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
-
-
-@bp.errorhandler(403)
-def _forbidden(_error):
-    message = "您的角色无权访问此页面。 Your role does not give access to this page."
-    return render_template("webapp/error.html", code=403, message=message), 403
-
-
 @bp.context_processor
 def _helpers() -> dict[str, object]:
     return {
