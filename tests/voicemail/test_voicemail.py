@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from ivr import db
+from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
 from tests.conftest import PUBLIC_URL
 from tests.voice.test_security import sign
 from tests.voicemail.conftest import phone_for
+from tests.webapp.conftest import PASSWORD, log_in
 
 PROMPT = "请在提示音后留言，请说明您的姓名、联系电话和咨询的问题，录音结束请按井号键。"
 CONFIRM = "您的留言已录制。保存留言请按1，重新录制请按2。"
@@ -57,6 +59,20 @@ def test_message_is_recorded_downloaded_and_transcribed_in_process(live_app, med
     words = message.transcript["words"]
     assert words and all(0 <= w["start"] <= w["end"] <= message.duration + 0.5 for w in words)
     assert media.hits["ko_caller_8k"] == 1
+
+    # ...and a member of staff reads it in the inbox.
+    with live_app.app_context():
+        user = User(username="wang", role="staff", display_name="王芳")
+        user.set_password(PASSWORD)
+        db.session().add(user)
+        db.session().commit()
+    client = live_app.test_client()
+    assert log_in(client, "wang").status_code == 302
+    inbox = client.get("/staff/voicemail").get_data(as_text=True)
+    first_words = message.transcript_text.split()[0]
+    assert first_words in inbox and "+8643188881234" not in inbox  # masked in the list
+    page = client.get(f"/staff/voicemail/{message.id}").get_data(as_text=True)
+    assert message.transcript_text.split()[-1] in page and "+8643188881234" in page
 
 
 @pytest.mark.slow
