@@ -69,7 +69,7 @@ class AccountLookup(NodeType):
             db.session().rollback()
             turn.event("account-unavailable")
             turn.say("service_unavailable")
-            return self._leave(turn)
+            return turn.follow("after")
 
     # --- the two entries ----------------------------------------------------
     def _number(self, turn: Turn, keyed: str) -> str | None:
@@ -96,12 +96,12 @@ class AccountLookup(NodeType):
         if outcome.status == "ok":
             turn.event("account-lookup", result="ok")
             self._speak_account(turn, outcome.account)
-            return self._leave(turn)
+            return turn.follow("after")
         if outcome.status == "locked":
             turn.event("account-lookup", result="locked", just_locked=outcome.just_locked)
             minutes = spoken.minutes(outcome.minutes_left(turn.now), turn.locale)
             turn.say(turn.node["locked_prompt"], minutes=minutes)
-            return self._leave(turn)
+            return turn.follow("after")
         turn.event("account-lookup", result="wrong")
         turn.say(turn.node["wrong_prompt"])
         turn.state = replace(turn.state, ref="")
@@ -146,12 +146,7 @@ class AccountLookup(NodeType):
     def _give_up(self, turn: Turn) -> str:
         turn.event("account-failed")
         turn.say(turn.node["failed_prompt"])
-        return self._leave(turn)
-
-    def _leave(self, turn: Turn) -> str:
-        after = turn.node["after"]
-        turn.move(after)
-        return after
+        return turn.follow("after")
 
 
 def _zh(locale: str) -> bool:

@@ -42,7 +42,7 @@ class Complaint(NodeType):
             turn.event("complaint-empty")
             turn.say(turn.node["empty_prompt"])
             if turn.state.tries >= ATTEMPTS:
-                return self._leave(turn)
+                return turn.follow("after")
             self._record(turn)
             return None
         turn.event("complaint-opened")
@@ -99,21 +99,7 @@ class Complaint(NodeType):
         return turn.bundle.schedules[name].is_open(turn.now, turn.bundle.timezone)
 
     def _record(self, turn: Turn) -> None:
-        turn.event("menu")
-        turn.say(turn.node["record_prompt"])
-        turn.response.record(
-            action=turn.url("input", ref=""),
-            method="POST",
-            max_length=turn.options.get("voicemail_max_seconds", 120),
-            finish_on_key="#",
-            play_beep=True,
-            trim="trim-silence",
-            timeout=5,
-            recording_status_callback=turn.options.get("recording_callback", ""),
-            recording_status_callback_event="completed absent",
-            recording_status_callback_method="POST",
-        )
-        turn.response.redirect(turn.url("node", tries=turn.state.tries + 1), method="POST")
+        turn.record_message(turn.node["record_prompt"])
 
     def _recorded(self, turn: Turn, params: dict[str, str]) -> str | None:
         sid = params["RecordingSid"]
@@ -130,9 +116,4 @@ class Complaint(NodeType):
         if params.get("Digits") == "hangup":
             return None
         turn.say(turn.node["saved_prompt"])
-        return self._leave(turn)
-
-    def _leave(self, turn: Turn) -> str:
-        after = turn.node["after"]
-        turn.move(after)
-        return after
+        return turn.follow("after")

@@ -107,7 +107,7 @@ class Fax(NodeType):
                 number=numbers.with_area_code(number, area),
             )
             turn.say(turn.node["accepted_prompt"], title=document.title(turn.locale))
-            return self._leave(turn)
+            return turn.follow("after")
         if keyed in ("2", "*"):  # key the number again
             turn.event("fax-reenter", keyed)
             turn.state = replace(turn.state, ref=f"FX{document.key}", tries=0)
@@ -167,9 +167,4 @@ class Fax(NodeType):
     def _give_up(self, turn: Turn) -> str:
         turn.event("fax-failed")
         turn.say(turn.node["failed_prompt"])
-        return self._leave(turn)
-
-    def _leave(self, turn: Turn) -> str:
-        after = turn.node["after"]
-        turn.move(after)
-        return after
+        return turn.follow("after")

@@ -173,9 +173,7 @@ def _after_connect(turn: Turn, params: dict[str, str]) -> str | None:
     if result == "hangup":  # the caller hung up while waiting
         return None
     turn.say("agent_unavailable")
-    after = turn.node["after"]
-    turn.move(after)
-    return after
+    return turn.follow("after")
 
 
 def _is_connect_result(params: dict[str, str]) -> bool:
@@ -239,9 +237,7 @@ class AreaCode(NodeType):
 
     def _give_up(self, turn: Turn) -> str:
         turn.event("area-code-failed")
-        on_fail = turn.node["on_fail"]
-        turn.move(on_fail)
-        return on_fail
+        return turn.follow("on_fail")
 
 
 # Prompts the node types speak themselves; every locale must define them.

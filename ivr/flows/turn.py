@@ -97,6 +97,12 @@ class Turn:
             stack = (*stack, here)[-MAX_STACK:]
         self.state = replace(self.state, node=target, stack=stack, tries=0, ref="")
 
+    def follow(self, field: str) -> str:
+        """Move on to the node this node names in ``field`` (e.g. "after") and return it."""
+        target = self.node[field]
+        self.move(target)
+        return target
+
     def back(self) -> str:
         """``*``: the previous menu, or this one again at the top."""
         if not self.state.stack:
@@ -117,6 +123,28 @@ class Turn:
         return self.link(kind, state)
 
     # --- collecting -----------------------------------------------------
+    def record_message(self, prompt_id: str) -> None:
+        """Say the prompt, then record after the beep (``#`` ends it, silence trimmed).
+
+        The recording status callback stores the audio; when nothing at all is
+        recorded Twilio falls through to the Redirect, which counts a try.
+        """
+        self.event("menu")
+        self.say(prompt_id)
+        self.response.record(
+            action=self.url("input", ref=""),
+            method="POST",
+            max_length=self.options.get("voicemail_max_seconds", 120),
+            finish_on_key="#",
+            play_beep=True,
+            trim="trim-silence",
+            timeout=5,
+            recording_status_callback=self.options.get("recording_callback", ""),
+            recording_status_callback_event="completed absent",
+            recording_status_callback_method="POST",
+        )
+        self.response.redirect(self.url("node", tries=self.state.tries + 1), method="POST")
+
     def gather(
         self,
         prompts: list[tuple[str, dict[str, str]]],

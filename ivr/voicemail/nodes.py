@@ -32,22 +32,8 @@ class Voicemail(NodeType):
             turn.event("voicemail-retry")
             turn.say(turn.node["empty_prompt"])
             if turn.state.tries >= self.ATTEMPTS:
-                return self._leave(turn)
-        turn.event("menu")
-        turn.say(turn.node["prompt"])
-        turn.response.record(
-            action=turn.url("input", ref=""),
-            method="POST",
-            max_length=turn.options.get("voicemail_max_seconds", 120),
-            finish_on_key="#",
-            play_beep=True,
-            trim="trim-silence",
-            timeout=5,
-            recording_status_callback=turn.options.get("recording_callback", ""),
-            recording_status_callback_event="completed absent",
-            recording_status_callback_method="POST",
-        )
-        turn.response.redirect(turn.url("node", tries=turn.state.tries + 1), method="POST")
+                return turn.follow("after")
+        turn.record_message(turn.node["prompt"])
         return None
 
     def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
@@ -64,7 +50,7 @@ class Voicemail(NodeType):
         if choice in ("1", "#"):
             turn.event("voicemail-kept", choice, recording_sid=sid)
             turn.say(turn.node["saved_prompt"])
-            return self._leave(turn)
+            return turn.follow("after")
         turn.event("invalid", choice)
         turn.say("invalid_choice")
         self._confirm(turn)
@@ -93,8 +79,3 @@ class Voicemail(NodeType):
         )
         turn.say(turn.node["confirm_prompt"], gather)
         turn.response.redirect(turn.url("input"), method="POST")  # silence keeps it
-
-    def _leave(self, turn: Turn) -> str:
-        after = turn.node["after"]
-        turn.move(after)
-        return after
