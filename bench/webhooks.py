@@ -36,6 +36,7 @@ import http.client
 import math
 import multiprocessing as mp
 import os
+import random
 import secrets
 import signal
 import socket
@@ -443,7 +444,11 @@ def caller(load: Load, tickets, tally: Tally) -> None:
         response = conn.getresponse()
         return response.status, response.read().decode("utf-8", "replace")
 
-    time.sleep(max(0.0, load.start_at - time.monotonic()))
+    # With pauses, callers start spread over one pause and pause 0.5-1.5x as long, as
+    # independent calls would; in step, they would arrive in bursts of --concurrency.
+    jitter = random.Random()
+    stagger = jitter.uniform(0, load.pause)
+    time.sleep(max(0.0, load.start_at + stagger - time.monotonic()))
     try:
         while True:
             base = {
@@ -487,7 +492,7 @@ def caller(load: Load, tickets, tally: Tally) -> None:
                     tally.calls += 1
                 url = urljoin(url, action)
                 if load.pause:
-                    time.sleep(load.pause)
+                    time.sleep(load.pause * jitter.uniform(0.5, 1.5))
     finally:
         conn.close()
 
