@@ -20,15 +20,16 @@ from ivr import db
 from ivr.accounts import service, spoken
 from ivr.accounts.models import PersonalAccount
 from ivr.accounts.surnames import pinyin
-from ivr.flows.nodes import NodeType, register
+from ivr.flows.nodes import CountedEntry, register
 from ivr.flows.turn import Turn
 
 REF = re.compile(r"PA(\d{1,12})")
 
 
 @register
-class AccountLookup(NodeType):
+class AccountLookup(CountedEntry):
     name = "account"
+    failed_event = "account-failed"
     placeholders = frozenset(
         {"number", "holder", "pension", "months", "last_month", "medical", "minutes"}
     )
@@ -135,18 +136,6 @@ class AccountLookup(NodeType):
             timeout=10,
             keep_tries=True,
         )
-
-    def _retry(self, turn: Turn) -> str | None:
-        turn.state = replace(turn.state, tries=turn.state.tries + 1)
-        if turn.state.tries >= self.TRIES:
-            return self._give_up(turn)
-        self._ask(turn)
-        return None
-
-    def _give_up(self, turn: Turn) -> str:
-        turn.event("account-failed")
-        turn.say(turn.node["failed_prompt"])
-        return turn.follow("after")
 
 
 def _zh(locale: str) -> bool:

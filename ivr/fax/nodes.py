@@ -18,7 +18,7 @@ from flask import current_app
 from ivr.accounts import spoken
 from ivr.fax import numbers
 from ivr.fax.catalogue import Catalogue, Document
-from ivr.flows.nodes import NodeType, register
+from ivr.flows.nodes import CountedEntry, register
 from ivr.flows.turn import Turn
 
 REF = re.compile(r"FX(?P<key>\d{1,2})(?:-(?P<number>\d{7,12}))?")
@@ -29,8 +29,9 @@ def catalogue() -> Catalogue:
 
 
 @register
-class Fax(NodeType):
+class Fax(CountedEntry):
     name = "fax"
+    failed_event = "fax-failed"
     placeholders = frozenset({"documents", "key", "title", "number"})
     required = {
         "prompt": "prompt",  # the catalogue: {documents}
@@ -156,15 +157,3 @@ class Fax(NodeType):
             timeout=8,
             keep_tries=True,
         )
-
-    def _retry(self, turn: Turn) -> str | None:
-        turn.state = replace(turn.state, tries=turn.state.tries + 1)
-        if turn.state.tries >= self.TRIES:
-            return self._give_up(turn)
-        self._ask(turn)
-        return None
-
-    def _give_up(self, turn: Turn) -> str:
-        turn.event("fax-failed")
-        turn.say(turn.node["failed_prompt"])
-        return turn.follow("after")

@@ -39,6 +39,29 @@ class NodeType:
         return turn.state.node  # input at a node that takes none: enter it again
 
 
+class CountedEntry(NodeType):
+    """A node that asks for keys and, after TRIES wrong or silent answers, says its
+    ``failed_prompt`` and moves on to ``after``. Subclasses define ``_ask``."""
+
+    TRIES: ClassVar[int] = 3
+    failed_event: ClassVar[str]
+
+    def _ask(self, turn: Turn) -> None:
+        raise NotImplementedError
+
+    def _retry(self, turn: Turn) -> str | None:
+        turn.state = replace(turn.state, tries=turn.state.tries + 1)
+        if turn.state.tries >= self.TRIES:
+            return self._give_up(turn)
+        self._ask(turn)
+        return None
+
+    def _give_up(self, turn: Turn) -> str:
+        turn.event(self.failed_event)
+        turn.say(turn.node["failed_prompt"])
+        return turn.follow("after")
+
+
 REGISTRY: dict[str, NodeType] = {}
 
 
