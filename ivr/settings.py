@@ -34,7 +34,10 @@ def _path(value: str) -> Path:
 
 
 def _positive_int(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
     if number <= 0:
         raise ValueError("must be a positive whole number")
     return number
@@ -73,6 +76,7 @@ class FaxSettings:
     rest_user: str = ""
     rest_token: str = field(default="", repr=False)
     sender: str = ""  # the centre's own fax number, sent as From
+    media_ttl: int = 24 * 3600  # seconds a fax API may fetch a document's signed link
 
 
 @dataclass(frozen=True)
@@ -187,4 +191,5 @@ def _fax_settings(read: Callable[..., object], source: Mapping[str, str]) -> Fax
         rest_user=read("IVR_FAX_REST_USER", source.get("TWILIO_ACCOUNT_SID", "").strip()),
         rest_token=read("IVR_FAX_REST_TOKEN", source.get("TWILIO_AUTH_TOKEN", "").strip()),
         sender=read("IVR_FAX_FROM", ""),
+        media_ttl=read("IVR_FAX_MEDIA_TTL", str(24 * 3600), _positive_int),
     )

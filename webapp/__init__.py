@@ -1,8 +1,8 @@
 """Staff and inspector web UI: login, roles, the voicemail inbox.
 
 ``init_app`` is called from :func:`ivr.app.create_app`. Every form is
-CSRF-protected except Twilio's webhooks, which are authenticated by their
-signature instead (and cannot carry a token).
+CSRF-protected except Twilio's webhooks and the fax API's status callbacks,
+which are authenticated by their signature instead (and cannot carry a token).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ ui = Blueprint(
 
 
 def init_app(app: Flask) -> None:
+    from ivr.fax.callbacks import bp as fax_callbacks_bp
     from ivr.voice.views import bp as voice_bp
     from webapp.agents.views import bp as agents_bp
     from webapp.auth.views import bp as auth_bp
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     csrf.exempt(voice_bp)
+    csrf.exempt(fax_callbacks_bp)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(403, _forbidden)
     app.after_request(_no_store)

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ivr import db, jobs
+from ivr.fax.callbacks import status_callback_url
 from ivr.fax.catalogue import Catalogue
 from ivr.fax.models import FaxRequest
 from ivr.fax.pdf import FontMissing, find_font, render
@@ -42,6 +43,11 @@ def check_command() -> None:
         "rest": f"{settings.rest_url}/Faxes",
     }[settings.provider]
     click.echo(f"provider: {settings.provider} → {target}")
+    if settings.provider == "rest":
+        public = current_app.config["SETTINGS"].public_url
+        hours = settings.media_ttl / 3600
+        click.echo(f"  documents: {public}/media/fax/<signed link>.pdf, valid {hours:g} h")
+        click.echo(f"  status callbacks: {status_callback_url()}")
 
 
 @cli.command("render")
@@ -99,8 +105,8 @@ def retry_command(request_id: int) -> None:
     request = db.session().get(FaxRequest, request_id)
     if request is None:
         raise click.ClickException(f"no fax request {request_id}")
-    if request.status == "sent":
-        raise click.ClickException(f"fax request {request_id} was sent already")
+    if request.status in ("sent", "delivered"):
+        raise click.ClickException(f"fax request {request_id} was {request.status} already")
     request.status, request.attempts, request.error = "queued", 0, ""
     db.session().commit()
     jobs.enqueue(DELIVER, request.id)

@@ -1,4 +1,8 @@
-"""Load and check the fax catalogue with the flows: a bad fax.yaml stops the server."""
+"""The fax catalogue, checked with the flows, and the routes a fax API calls.
+
+A bad fax.yaml stops the server. The routes are the signed document links
+(ivr/fax/media.py) and the status callback (ivr/fax/callbacks.py).
+"""
 
 from __future__ import annotations
 
@@ -23,4 +27,9 @@ def load_for(bundle: FlowBundle) -> Catalogue:
 
 
 def init_app(app: Flask) -> None:
+    from ivr.fax.callbacks import bp as callbacks_bp
+    from ivr.fax.media import bp as media_bp
+
     app.extensions["ivr.fax.catalogue"] = load_for(app.extensions["ivr.flows"])
+    for blueprint in (media_bp, callbacks_bp):  # the fax API's side: signed links, callbacks
+        app.register_blueprint(blueprint)

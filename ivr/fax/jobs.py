@@ -3,22 +3,24 @@
 Status moves queued → sending → sent; a failure goes back to queued while the
 job has retries left (the job runner retries on the exception) and ends as
 failed with the error once they are used up, or at once when retrying cannot
-help (no CJK font, number without area code, refused by the provider).
+help (no CJK font, number without area code, refused by the provider). A fax
+API's status callback then says delivered or failed (ivr/fax/callbacks.py).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
 
 from ivr import db, jobs
 from ivr.calls.models import utcnow
-from ivr.fax.catalogue import Catalogue
-from ivr.fax.models import FaxRequest
-from ivr.fax.pdf import FontMissing, find_font, render
+from ivr.fax.callbacks import status_callback_url
+from ivr.fax.media import media_url, request_pdf
+from ivr.fax.models import DONE, FaxRequest
+from ivr.fax.pdf import FontMissing
 from ivr.fax.providers import Fax, PermanentError, provider_for
 from ivr.fax.service import DELIVER
 from ivr.logs import mask_number
@@ -32,18 +34,23 @@ MAX_ATTEMPTS = 1 + len(RETRY_INTERVALS)
 def deliver(request_id: int) -> None:
     session = db.session()
     request = session.get(FaxRequest, request_id)
-    if request is None or request.status in ("sent", "failed"):
+    if request is None or request.status in DONE:
         return  # already done (a duplicate job), or given up on
-    settings = current_app.config["SETTINGS"].fax
-    provider = provider_for(settings)
+    provider = provider_for(current_app.config["SETTINGS"].fax, status_callback_url())
     request.status, request.provider = "sending", provider.name
     request.attempts += 1
     session.commit()
     try:
-        pdf = render_request(request)
-        reference = provider.send(
-            Fax(request.id, request.fax_number, request.document_key, request.document_title, pdf)
+        pdf = request_pdf(request)
+        fax = Fax(
+            request.id,
+            request.fax_number,
+            request.document_key,
+            request.document_title,
+            pdf,
+            media_url=media_url(request, pdf),
         )
+        reference = provider.send(fax)
     except (PermanentError, FontMissing) as exc:
         _failed(request, str(exc), final=True)
         return
@@ -62,16 +69,6 @@ def deliver(request_id: int) -> None:
         provider.name,
         reference,
     )
-
-
-def render_request(request: FaxRequest) -> bytes:
-    catalogue: Catalogue = current_app.extensions["ivr.fax.catalogue"]
-    document = catalogue.get(request.document_key)
-    if document is None:
-        raise PermanentError(f"document {request.document_key} is no longer in fax.yaml")
-    font = find_font(current_app.config["SETTINGS"].fax.font) if document.pdf is None else None
-    printed_at = datetime.now(UTC).astimezone(current_app.config["SETTINGS"].timezone)
-    return render(document, font, printed_at=printed_at)  # type: ignore[arg-type]
 
 
 def _failed(request: FaxRequest, error: str, final: bool) -> None:

@@ -8,14 +8,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ivr.calls.models import utcnow
 from ivr.db import Base
 
-STATUSES = ("queued", "sending", "sent", "failed")
+STATUSES = ("queued", "sending", "sent", "delivered", "failed")
+DONE = ("sent", "delivered", "failed")  # nothing left for the delivery job to do
 
 
 class FaxRequest(Base):
     """A document a caller asked to be faxed, and how its delivery went.
 
     ``status`` moves queued → sending → sent, or → failed with ``error`` once
-    the delivery job has used its retries (``attempts`` counts them).
+    the delivery job has used its retries (``attempts`` counts them). A fax API
+    that reports the outcome (status callback) then moves sent → delivered, or
+    → failed with what it said; ``provider_ref`` is its fax SID.
     """
 
     __tablename__ = "fax_requests"

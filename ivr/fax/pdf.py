@@ -49,11 +49,18 @@ def find_font(configured: Path | None = None) -> Path:
 
 
 def render(document: Document, font: Path, *, printed_at: datetime | None = None) -> bytes:
-    """The document as PDF bytes (a ``pdf:`` document's own file, or its text typeset)."""
+    """The document as PDF bytes (a ``pdf:`` document's own file, or its text typeset).
+
+    With ``printed_at`` the bytes are the same on every call (it is the footer's
+    stamp and the PDF's creation date), so a document rendered again when a fax
+    API fetches it is exactly the one that was sent.
+    """
     if document.pdf is not None:
         return document.pdf.read_bytes()
     title = document.titles.get("zh-CN") or document.title("zh-CN")
     pdf = _Fax(title=title, printed_at=printed_at)
+    if printed_at is not None:
+        pdf.set_creation_date(printed_at)
     pdf.add_font(FONT_FAMILY, fname=str(font))
     pdf.set_title(title)
     pdf.set_creator("12333 IVR fax on demand")

@@ -39,6 +39,7 @@ class Fax:
     document_key: str
     title: str
     pdf: bytes
+    media_url: str = ""  # a signed public link to ``pdf``, for APIs that fetch the document
 
 
 class Provider(Protocol):
@@ -129,33 +130,45 @@ class HylaFax:
 
 
 class RestFax:
-    """A Twilio-compatible fax API (e.g. SignalWire's): multipart POST to ``{url}/Faxes``."""
+    """A Twilio-compatible fax API (e.g. SignalWire's): ``POST {url}/Faxes`` with a ``MediaUrl``.
+
+    The API fetches the PDF from our signed link (ivr/fax/media.py) and reports
+    the outcome to ``status_callback`` (ivr/fax/callbacks.py).
+    """
 
     name = "rest"
 
-    def __init__(self, url: str, user: str, token: str, sender: str = "", timeout: int = 30):
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        token: str,
+        sender: str = "",
+        status_callback: str = "",
+        timeout: int = 30,
+    ) -> None:
         self.url, self.user, self.token, self.sender = url, user, token, sender
-        self.timeout = timeout
+        self.status_callback, self.timeout = status_callback, timeout
 
     def send(self, fax: Fax) -> str:
         if not self.user or not self.token:
             raise PermanentError(
                 "fax REST API credentials missing: set IVR_FAX_REST_USER and IVR_FAX_REST_TOKEN"
             )
+        if not fax.media_url:
+            raise PermanentError("no media URL for the fax API to fetch the document from")
         try:
             to = numbers.e164(fax.number)
         except ValueError as exc:
             raise PermanentError(str(exc)) from exc
-        fields = {"To": to, "Quality": "fine"}
+        fields = {"To": to, "MediaUrl": fax.media_url, "Quality": "fine"}
         if self.sender:
             fields["From"] = self.sender
+        if self.status_callback:
+            fields["StatusCallback"] = self.status_callback
         try:
             response = requests.post(
-                f"{self.url}/Faxes",
-                data=fields,
-                files={"Media": (f"{file_stem(fax)}.pdf", fax.pdf, "application/pdf")},
-                auth=(self.user, self.token),
-                timeout=self.timeout,
+                f"{self.url}/Faxes", data=fields, auth=(self.user, self.token), timeout=self.timeout
             )
         except requests.RequestException as exc:
             raise DeliveryError(f"fax API unreachable: {type(exc).__name__}") from exc
@@ -180,9 +193,16 @@ def _reason(response: requests.Response) -> str:
     return str(body.get("message") or body.get("detail") or body)[:200]
 
 
-def provider_for(settings: FaxSettings) -> Provider:
+def provider_for(settings: FaxSettings, status_callback: str = "") -> Provider:
+    """The configured provider; ``status_callback`` is where a fax API reports the outcome."""
     if settings.provider == "hylafax":
         return HylaFax(settings.sendfax, settings.hylafax_host, settings.sender)
     if settings.provider == "rest":
-        return RestFax(settings.rest_url, settings.rest_user, settings.rest_token, settings.sender)
+        return RestFax(
+            settings.rest_url,
+            settings.rest_user,
+            settings.rest_token,
+            settings.sender,
+            status_callback=status_callback,
+        )
     return Outbox(settings.outbox)

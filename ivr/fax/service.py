@@ -14,6 +14,7 @@ from ivr.fax.models import FaxRequest
 from ivr.flows.turn import Event
 
 DELIVER = "fax.deliver"
+EVENT_KINDS = frozenset({"fax-requested"})
 
 
 def apply_events(db: Session, call: Call, events: list[Event]) -> list[tuple]:

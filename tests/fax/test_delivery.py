@@ -1,20 +1,22 @@
-"""Delivery by each provider, with retries: HylaFAX's sendfax (a real subprocess) and a fax REST API."""
+"""Delivery by each provider, with retries: HylaFAX's sendfax (a real subprocess) and a fax REST API.
+
+The fax API (tests/fax/conftest.py) fetches each document from a live server
+of the app through the signed link it is given, then reports the outcome.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
-from email import policy
-from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
 
 import pytest
 
 from ivr.fax import pdf as fax_pdf
 from ivr.fax.jobs import MAX_ATTEMPTS
-from ivr.fax.providers import Fax, PermanentError, RestFax
-from tests.fax.conftest import drain, fake_sendfax, fax_phone, fax_requests
+from ivr.fax.providers import DeliveryError, Fax, PermanentError, RestFax
+from tests.conftest import PUBLIC_URL
+from tests.fax.conftest import FaxApi, drain, fake_sendfax, fax_phone, fax_requests
 from tests.fax.pdfcheck import read
 
 PENSION = "养老保险待遇申领须知"
@@ -68,126 +70,126 @@ def test_a_missing_sendfax_is_named_in_the_error(make_fax_app, at):
     assert "'sendfax-not-installed' not found on PATH" in request.error
 
 
-class FaxApi:
-    """A local stand-in for a Twilio-compatible fax API: checks basic auth, keeps each POST."""
-
-    def __init__(self) -> None:
-        self.posts: list[dict] = []
-        self.answers: list[tuple[int, dict]] = []  # served first, then 201
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_port}/2010-04-01/Accounts/PROJ"
-
-    def _handler(self):
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                message = BytesParser(policy=policy.HTTP).parsebytes(
-                    f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body
-                )
-                fields, files = {}, {}
-                for part in message.iter_parts():
-                    name = part.get_param("name", header="content-disposition")
-                    if part.get_filename():
-                        files[name] = (
-                            part.get_filename(),
-                            part.get_content_type(),
-                            part.get_payload(decode=True),
-                        )
-                    else:
-                        fields[name] = part.get_content()
-                api.posts.append(
-                    {
-                        "path": self.path,
-                        "auth": self.headers.get("Authorization"),
-                        "fields": fields,
-                        "files": files,
-                    }
-                )
-                status, answer = (
-                    api.answers.pop(0)
-                    if api.answers
-                    else (201, {"sid": "FXabc123", "status": "queued"})
-                )
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        return Handler
-
-
-@pytest.fixture
-def fax_api():
-    api = FaxApi()
-    thread = threading.Thread(target=api.server.serve_forever, daemon=True)
-    thread.start()
-    yield api
-    api.server.shutdown()
-    api.server.server_close()
-
-
-def rest_app(make_fax_app, fax_api):
-    return make_fax_app(
-        IVR_FAX_PROVIDER="rest",
-        IVR_FAX_REST_URL=fax_api.url,
-        IVR_FAX_REST_USER="PROJ",
-        IVR_FAX_REST_TOKEN="PTsecret",
-        IVR_FAX_FROM="+8643112333",
-    )
-
-
-def test_rest_provider_posts_the_pdf_with_basic_auth(make_fax_app, fax_api, at):
-    app = rest_app(make_fax_app, fax_api)
+def test_rest_provider_gives_the_api_a_link_it_fetches_and_hears_it_was_delivered(
+    rest_app, fax_api, at
+):
     at(2026, 11, 23, 10, 0)
-    fax_phone(app).call(KEYS)
-    drain(app)
+    fax_phone(rest_app).call(KEYS)
+    drain(rest_app)
 
-    [request] = fax_requests(app)
-    assert (request.status, request.attempts, request.provider_ref) == ("sent", 1, "FXabc123")
+    [request] = fax_requests(rest_app)
+    assert (request.status, request.attempts) == ("sent", 1)
     [post] = fax_api.posts
-    assert post["path"] == "/2010-04-01/Accounts/PROJ/Faxes"
+    assert post["path"] == "/api/laml/2010-04-01/Accounts/PROJ/Faxes"
     assert post["auth"] == "Basic " + base64.b64encode(b"PROJ:PTsecret").decode()
-    assert post["fields"]["To"] == "+8643188881234" and post["fields"]["From"] == "+8643112333"
-    filename, content_type, data = post["files"]["Media"]
-    assert filename == f"fax-{request.id:06d}-doc1.pdf" and content_type == "application/pdf"
-    assert PENSION in read(data).text
+    assert post["content_type"] == "application/x-www-form-urlencoded"  # no upload: a link
+    fields = post["fields"]
+    media_url = fields.pop("MediaUrl")
+    assert fields == {
+        "To": "+8643188881234",
+        "From": "+8643112333",
+        "Quality": "fine",
+        "StatusCallback": f"{PUBLIC_URL}/fax/status",
+    }
+    assert media_url.startswith(f"{PUBLIC_URL}/media/fax/") and media_url.endswith(".pdf")
+    [media] = fax_api.fetched  # fetched by the API from the live server, during the POST
+    assert media.headers["Content-Type"] == "application/pdf"
+    assert "no-store" in media.headers["Cache-Control"]
+    facts = read(media.content)
+    assert PENSION in facts.text and facts.embedded
+    assert "2026-11-23 10:00" in facts.text  # stamped with the time the caller asked
+    assert request.provider_ref == post["sid"]
+
+    assert fax_api.report(post["sid"], "sending") == 204
+    assert fax_requests(rest_app)[0].status == "sent"  # still on its way
+    assert fax_api.report(post["sid"], "delivered") == 204
+    [request] = fax_requests(rest_app)
+    assert (request.status, request.error) == ("delivered", "")
+
+    at(2026, 11, 23, 11, 0)  # an hour later the link still gives exactly the same PDF
+    assert fax_api.fetch(media_url).content == media.content
 
 
-def test_rest_server_errors_are_retried(make_fax_app, fax_api, at):
-    fax_api.answers = [(503, {"message": "busy"}), (500, {"message": "oops"})]
-    app = rest_app(make_fax_app, fax_api)
+def test_the_api_reports_a_failed_fax(rest_app, fax_api, at):
     at(2026, 11, 23, 10, 0)
-    fax_phone(app).call(KEYS)
-    drain(app)
-    [request] = fax_requests(app)
+    fax_phone(rest_app).call(KEYS)
+    drain(rest_app)
+    [post] = fax_api.posts
+    reported = fax_api.report(
+        post["sid"], "no-answer", ErrorCode="15004", ErrorMessage="The remote fax did not answer"
+    )
+    assert reported == 204
+    [request] = fax_requests(rest_app)
+    assert request.status == "failed"
+    assert (
+        request.error == "fax API reported no-answer: The remote fax did not answer (error 15004)"
+    )
+    assert fax_api.report(post["sid"], "delivered") == 204  # late and out of order: no change
+    assert fax_requests(rest_app)[0].status == "failed"
+
+
+def test_rest_server_errors_are_retried(rest_app, fax_api, at):
+    fax_api.answers = [(503, {"message": "busy"}), (500, {"message": "oops"})]
+    at(2026, 11, 23, 10, 0)
+    fax_phone(rest_app).call(KEYS)
+    drain(rest_app)
+    [request] = fax_requests(rest_app)
     assert (request.status, request.attempts, request.error) == ("sent", 3, "")
     assert len(fax_api.posts) == 3
+    [accepted] = fax_api.fetched  # the first two were refused before fetching
+    sent = [fax_api.fetch(post["fields"]["MediaUrl"]).content for post in fax_api.posts]
+    assert sent == [accepted.content] * 3  # every attempt's link gives the same PDF
 
 
-def test_a_refusal_fails_at_once_with_the_reason(make_fax_app, fax_api, at):
+def test_a_refusal_fails_at_once_with_the_reason(rest_app, fax_api, at):
     fax_api.answers = [(400, {"message": "The 'To' number is not a valid fax number"})]
-    app = rest_app(make_fax_app, fax_api)
+    at(2026, 11, 23, 10, 0)
+    fax_phone(rest_app).call(KEYS)
+    drain(rest_app)
+    [request] = fax_requests(rest_app)
+    assert (request.status, request.attempts) == ("failed", 1)
+    assert request.error == "fax API refused the fax: 400 The 'To' number is not a valid fax number"
+
+
+def test_wrong_api_credentials_fail_at_once(make_fax_app, fax_api, at):
+    app = make_fax_app(
+        IVR_FAX_PROVIDER="rest",
+        IVR_FAX_REST_URL=fax_api.url,
+        IVR_FAX_REST_USER=FaxApi.USER,
+        IVR_FAX_REST_TOKEN="not-the-token",
+    )
     at(2026, 11, 23, 10, 0)
     fax_phone(app).call(KEYS)
     drain(app)
     [request] = fax_requests(app)
     assert (request.status, request.attempts) == ("failed", 1)
-    assert request.error == "fax API refused the fax: 400 The 'To' number is not a valid fax number"
+    assert request.error == "fax API refused the fax: 401 Unauthorized"
+    assert not fax_api.fetched
 
 
-def test_rest_refuses_numbers_without_area_code_and_missing_credentials():
-    fax = Fax(1, "88881234", "1", PENSION, b"%PDF-1.3")
+def test_fax_check_names_the_links_and_the_callback_the_api_is_given(make_fax_app, fax_api):
+    app = make_fax_app(
+        IVR_FAX_PROVIDER="rest", IVR_FAX_REST_URL=fax_api.url, IVR_FAX_MEDIA_TTL="7200"
+    )
+    result = app.test_cli_runner().invoke(args=["fax", "check"])
+    assert result.exit_code == 0, result.output
+    assert f"provider: rest → {fax_api.url}/Faxes" in result.output
+    assert f"documents: {PUBLIC_URL}/media/fax/<signed link>.pdf, valid 2 h" in result.output
+    assert f"status callbacks: {PUBLIC_URL}/fax/status" in result.output
+
+
+def test_rest_refuses_what_it_cannot_send_and_retries_an_unreachable_api():
+    link = f"{PUBLIC_URL}/media/fax/token.pdf"
+    fax = Fax(1, "043188881234", "1", PENSION, b"%PDF-1.3", media_url=link)
     with pytest.raises(PermanentError, match="no area code"):
-        RestFax("http://127.0.0.1:9", "u", "t").send(fax)
+        RestFax("http://127.0.0.1:9", "u", "t").send(replace(fax, number="88881234"))
     with pytest.raises(PermanentError, match="IVR_FAX_REST_USER"):
         RestFax("http://127.0.0.1:9", "", "").send(fax)
+    with pytest.raises(PermanentError, match="no media URL"):
+        RestFax("http://127.0.0.1:9", "u", "t").send(replace(fax, media_url=""))
+    with pytest.raises(DeliveryError, match="fax API unreachable") as caught:
+        RestFax("http://127.0.0.1:9", "u", "t", timeout=2).send(fax)  # nothing listens on 9
+    assert not isinstance(caught.value, PermanentError)  # so the job tries again
 
 
 def test_without_a_cjk_font_the_request_fails_with_a_clear_error(make_fax_app, monkeypatch, at):

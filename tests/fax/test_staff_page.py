@@ -139,3 +139,26 @@ def test_an_empty_list_says_so(client, make_user):
     make_user("wang", "staff")
     log_in(client, "wang")
     assert "没有传真申请" in client.get("/selfservice/fax").get_data(as_text=True)
+
+
+def test_a_fax_the_api_confirmed_shows_as_delivered(client, make_user, app):
+    with app.app_context():
+        db.session().add(
+            FaxRequest(
+                call_sid="CA" + "4" * 32,
+                document_key="1",
+                document_title="养老保险待遇申领须知",
+                fax_number="043188881234",
+                status="delivered",
+                attempts=1,
+                provider="rest",
+                provider_ref="FX" + "1" * 32,
+                created_at=datetime(2026, 11, 23, 2, 5, tzinfo=UTC),
+                sent_at=datetime(2026, 11, 23, 2, 6, tzinfo=UTC),
+            )
+        )
+        db.session().commit()
+    make_user("wang", "staff")
+    log_in(client, "wang")
+    [row] = rows(client.get("/selfservice/fax?show=sent").get_data(as_text=True))
+    assert row[3] == "已送达 Delivered 2026-11-23 10:06"

@@ -1,7 +1,8 @@
 """The fax request list (blueprint "selfservice", /selfservice/...).
 
 Staff see what was asked, for which (masked) number, and how delivery went:
-queued, sending, sent, or failed with the provider's error after N attempts.
+queued, sending, sent (delivered, when a fax API confirmed it), or failed with
+the provider's error after N attempts.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ STATUS_WORDS = {
     "queued": "排队中 Queued",
     "sending": "发送中 Sending",
     "sent": "已发送 Sent",
+    "delivered": "已送达 Delivered",  # the fax API confirmed it
     "failed": "失败 Failed",
 }
 
@@ -50,7 +52,9 @@ def fax_page(session: Session, show: str, number: int) -> Page:
     query = select(FaxRequest)
     if show == "open":
         query = query.where(FaxRequest.status.in_(("queued", "sending")))
-    elif show in ("failed", "sent"):
+    elif show == "sent":
+        query = query.where(FaxRequest.status.in_(("sent", "delivered")))
+    elif show == "failed":
         query = query.where(FaxRequest.status == show)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     number = max(1, min(number, max(1, -(-total // PAGE_SIZE))))
