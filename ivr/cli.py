@@ -172,6 +172,13 @@ def serve(bind: str, workers: int) -> None:
     show_default=True,
     type=click.Choice(["completed", "busy", "no-answer", "failed"]),
 )
+@click.option(
+    "--queue-rounds",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Wait-URL rounds (15 s each) in an agents' queue before the caller hangs up.",
+)
 def call(
     url: str | None,
     public_url: str | None,
@@ -179,8 +186,13 @@ def call(
     caller: str,
     called: str,
     dial_status: str,
+    queue_rounds: int,
 ) -> None:
-    """Place a simulated call as Twilio would and print what the caller hears."""
+    """Place a simulated call as Twilio would and print what the caller hears.
+
+    In a queue the caller hears what the wait URL answers, round after round,
+    until it says <Leave/> or the caller gives up after --queue-rounds rounds.
+    """
     from ivr.simulator import CallFailed, Phone, flask_transport, http_transport
 
     settings = _settings()
@@ -195,14 +207,23 @@ def call(
         transport = flask_transport(app.test_client(), public)
 
     def show(step) -> None:
-        if step.verb in ("say", "play"):
+        if step.verb == "say":
             click.echo(f"  🔊 {step.text}")
+        elif step.verb == "play":
+            click.echo(f"  🔊 [plays {step.text.rsplit('/', 1)[-1]}]")
+        elif step.verb == "pause":
+            click.echo(f"  …  ({step.attrs.get('length', '1')} s of quiet)")
         elif step.verb == "press":
             click.echo(f"  ☎  pressed {step.text}")
         elif step.verb == "silence":
             click.echo("  …  (silence)")
         elif step.verb in ("dial", "enqueue"):
             click.echo(f"  ↪  {step.verb} {step.text}")
+        elif step.verb == "wait":
+            where = f"position {step.attrs['position']}, {step.attrs['time']} s in"
+            click.echo(f"  ⏳ waiting in queue {step.text} ({where})")
+        elif step.verb == "leave":
+            click.echo("  ↪  leaves the queue")
         elif step.verb == "hangup":
             click.echo("  ✆  hang up")
 
@@ -219,6 +240,7 @@ def call(
         caller=caller,
         called=called,
         dial_status=dial_status,
+        queue_rounds=queue_rounds,
         on_step=show,
         ask=None if press is not None else ask,
     )

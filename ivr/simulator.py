@@ -1,14 +1,21 @@
 """A phone that behaves as Twilio does: signs each request and follows the TwiML.
 
 Used by ``ivr call`` (against a running server or in-process) and by the
-end-to-end tests, so both walk calls exactly the same way.
+end-to-end tests, so both walk calls exactly the same way: Gathers, Redirects,
+Records (and their recordingStatusCallback), Dials (and, for a recorded Dial,
+its recordingStatusCallback) and Enqueues. In a queue the phone does what
+Twilio does: it requests the ``waitUrl`` again and again with QueuePosition and
+QueueTime, plays what it answers, and leaves on ``<Leave/>`` (QueueResult=leave)
+or hangs up after ``queue_rounds`` rounds (QueueResult=hangup).
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own server's TwiML
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -19,6 +26,7 @@ from twilio.request_validator import RequestValidator
 Transport = Callable[[str, dict[str, str], dict[str, str]], tuple[int, str]]
 SILENCE = "-"
 MAX_REQUESTS = 200
+QUEUE_SID = "QU" + "0" * 32
 
 
 class CallFailed(RuntimeError):
@@ -76,8 +84,51 @@ def flask_transport(client, public_url: str) -> Transport:
     return send
 
 
+class TwilioQueues:
+    """Twilio's queues: first in, first out by name, shared safely by phones in other threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.waiting: dict[str, list[str]] = defaultdict(list)
+
+    def join(self, name: str, sid: str) -> None:
+        with self.lock:
+            if sid not in self.waiting[name]:
+                self.waiting[name].append(sid)
+
+    def position(self, name: str, sid: str) -> tuple[int, int]:
+        """The call's QueuePosition (from 1) and the CurrentQueueSize."""
+        with self.lock:
+            return self.waiting[name].index(sid) + 1, len(self.waiting[name])
+
+    def leave(self, name: str, sid: str) -> None:
+        with self.lock:
+            if sid in self.waiting[name]:
+                self.waiting[name].remove(sid)
+
+
 class Phone:
-    """Places simulated calls: ``Phone(...).call(["1", "*", "0"])``."""
+    """Places simulated calls: ``Phone(...).call(["1", "*", "0"])``.
+
+    - ``dial_status`` / ``dial_statuses``: DialCallStatus of successive Dials
+      (the list first, then ``dial_status``);
+    - ``dial_recordings_url``: where a recorded Dial's audio is
+      (RecordingUrl = that/RecordingSid); empty: Twilio reports it ``absent``;
+    - ``recording_url`` / ``recording_duration``: what a ``<Record>`` captured
+      (empty: nothing, RecordingStatus=absent);
+    - ``queues``: Twilio's queues, shared by phones calling at the same time;
+    - ``queue_rounds``: wait-URL requests before the caller gives up (QueueResult=hangup);
+    - ``queue_round_seconds``: QueueTime grows by this much each round (None: real seconds);
+    - ``queue_pause``: real seconds to sleep between rounds;
+    - ``queue_failure``: a QueueResult (``error``, ``queue-full``) with which
+      Twilio ends the Enqueue at once, without waiting;
+    - ``leave_result``: the QueueResult after ``<Leave/>`` (``hangup``: the
+      caller hung up just as an agent was found);
+    - ``on_step(step)``: each thing the caller hears or does;
+    - ``on_dial(record, step)``: a Dial is connected (before its action is posted);
+    - ``between_rounds(phone, record, round)``: after each queue round that did not leave;
+    - ``ask(step)``: the next keys when ``presses`` run out (None: hang up).
+    """
 
     def __init__(
         self,
@@ -89,19 +140,35 @@ class Phone:
         called: str = "+8643112333",
         account_sid: str = "AC" + "0" * 32,
         dial_status: str = "completed",
-        queue_result: str = "bridged",
+        dial_statuses: Iterable[str] = (),
+        dial_recordings_url: str = "",
         recording_url: str = "",
         recording_duration: int = 12,
+        queues: TwilioQueues | None = None,
+        queue_rounds: int = 3,
+        queue_round_seconds: int | None = 15,
+        queue_pause: float = 0.0,
+        queue_failure: str = "",
+        leave_result: str = "leave",
         on_step: Callable[[Step], None] | None = None,
+        on_dial: Callable[[CallRecord, Step], None] | None = None,
+        between_rounds: Callable[[Phone, CallRecord, int], None] | None = None,
         ask: Callable[[Step], str | None] | None = None,
     ) -> None:
         self.transport = transport
         self.public_url = public_url.rstrip("/")
         self.validator = RequestValidator(auth_token)
         self.caller, self.called, self.account_sid = caller, called, account_sid
-        self.dial_status, self.queue_result = dial_status, queue_result
+        self.dial_status, self.dial_statuses = dial_status, list(dial_statuses)
+        self.dial_recordings_url = dial_recordings_url.rstrip("/")
         self.recording_url, self.recording_duration = recording_url, recording_duration
+        self.queues = queues or TwilioQueues()
+        self.queue_rounds, self.queue_round_seconds = queue_rounds, queue_round_seconds
+        self.queue_pause, self.queue_failure = queue_pause, queue_failure
+        self.leave_result = leave_result
         self.on_step = on_step or (lambda step: None)
+        self.on_dial = on_dial or (lambda record, step: None)
+        self.between_rounds = between_rounds or (lambda phone, record, n: None)
         self.ask = ask
         self.pending: list[tuple[str, dict[str, str]]] = []  # asynchronous callbacks
 
@@ -109,20 +176,25 @@ class Phone:
         headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
         return self.transport(url, params, headers)
 
-    def call(self, presses: Iterable[str] = (), sid: str | None = None) -> CallRecord:
-        record = CallRecord(sid=sid or "CA" + secrets.token_hex(16))
-        keys = deque(presses)
-        base = {
-            "CallSid": record.sid,
+    def call_params(self, sid: str) -> dict[str, str]:
+        """What Twilio sends with every webhook of call ``sid`` while it is in progress."""
+        return {
+            "CallSid": sid,
             "AccountSid": self.account_sid,
             "From": self.caller,
             "To": self.called,
             "Direction": "inbound",
             "ApiVersion": "2010-04-01",
+            "CallStatus": "in-progress",
         }
+
+    def call(self, presses: Iterable[str] = (), sid: str | None = None) -> CallRecord:
+        record = CallRecord(sid=sid or "CA" + secrets.token_hex(16))
+        keys = deque(presses)
+        base = self.call_params(record.sid)
         url, extra = f"{self.public_url}/voice/incoming", {"CallStatus": "ringing"}
         for _ in range(MAX_REQUESTS):
-            params = {**base, "CallStatus": "in-progress", **extra}
+            params = {**base, **extra}
             record.requests.append((url, params))
             status, body = self.post(url, params)
             if status != 200:
@@ -189,19 +261,13 @@ class Phone:
             elif tag == "Redirect":
                 return text, {}
             elif tag == "Dial":
-                target = text or " ".join((c.text or "").strip() for c in verb)
-                self._log(record, Step("dial", target, attrs))
-                if "action" in attrs:
-                    return attrs["action"], {
-                        "DialCallStatus": self.dial_status,
-                        "DialCallDuration": "30",
-                    }
+                next_request = self._dial(record, verb)
+                if next_request is not None:
+                    return next_request
             elif tag == "Enqueue":
-                self._log(record, Step("enqueue", text, attrs))
-                if "action" in attrs:
-                    return attrs["action"], {"QueueResult": self.queue_result, "QueueTime": "10"}
-                record.ended_by = "queued"
-                return None
+                next_request = self._enqueue(record, verb)
+                if next_request is not None or record.ended_by:
+                    return next_request
             elif tag == "Record":
                 self._log(record, Step("record", attrs=attrs))
                 recording = {
@@ -220,3 +286,103 @@ class Phone:
                 return None
         record.ended_by = "end of TwiML"
         return None
+
+    def _dial(self, record: CallRecord, verb: ET.Element):
+        """Connect the Dial; a recorded one's recordingStatusCallback follows, as from Twilio."""
+        attrs = dict(verb.attrib)
+        target = (verb.text or "").strip() or " ".join((c.text or "").strip() for c in verb)
+        step = Step("dial", target, attrs)
+        self._log(record, step)
+        self.on_dial(record, step)
+        status = self.dial_statuses.pop(0) if self.dial_statuses else self.dial_status
+        callback = attrs.get("recordingStatusCallback")
+        if callback and attrs.get("record", "").startswith("record-from-answer"):
+            sid = "RE" + secrets.token_hex(16)
+            recorded = status in ("completed", "answered") and bool(self.dial_recordings_url)
+            self.pending.append(
+                (
+                    callback,
+                    {
+                        "RecordingSid": sid,
+                        "RecordingUrl": f"{self.dial_recordings_url}/{sid}" if recorded else "",
+                        "RecordingStatus": "completed" if recorded else "absent",
+                        "RecordingDuration": "30" if recorded else "0",
+                        "RecordingChannels": "2",
+                        "RecordingSource": "DialVerb",
+                    },
+                )
+            )
+        if "action" not in attrs:
+            return None  # Twilio goes on with the next verb
+        return attrs["action"], {"DialCallStatus": status, "DialCallDuration": "30"}
+
+    def _enqueue(self, record: CallRecord, verb: ET.Element):
+        """Wait in the queue as Twilio does, then post the Enqueue action with its QueueResult.
+
+        Returns the action request, or None either to go on with the next verb
+        (left, no action) or because the call ended (``record.ended_by`` set).
+        """
+        attrs, name = dict(verb.attrib), (verb.text or "").strip()
+        self._log(record, Step("enqueue", name, attrs))
+        if self.queue_failure:
+            result, waited = self.queue_failure, 0
+        else:
+            result, waited = self._wait_in_queue(record, name, attrs.get("waitUrl", ""))
+        if result == "hangup":
+            record.ended_by = record.ended_by or "caller hung up in queue"
+        params = {"QueueResult": result, "QueueTime": str(waited), "QueueSid": QUEUE_SID}
+        if "action" not in attrs:
+            return None
+        if result == "hangup":  # Twilio reports it; the caller is gone, the TwiML is ignored
+            self.post(
+                attrs["action"],
+                {**self.call_params(record.sid), **params, "CallStatus": "completed"},
+            )
+            return None
+        return attrs["action"], params
+
+    def _wait_in_queue(self, record: CallRecord, name: str, wait_url: str) -> tuple[str, int]:
+        """Request the wait URL round after round; (QueueResult, QueueTime) at the end."""
+        self.queues.join(name, record.sid)
+        started, waited = time.monotonic(), 0
+        try:
+            for round_number in range(self.queue_rounds):
+                if self.queue_round_seconds is None:
+                    waited = int(time.monotonic() - started)
+                else:
+                    waited = round_number * self.queue_round_seconds
+                position, size = self.queues.position(name, record.sid)
+                params = {
+                    **self.call_params(record.sid),
+                    "QueueSid": QUEUE_SID,
+                    "QueuePosition": str(position),
+                    "QueueTime": str(waited),
+                    "CurrentQueueSize": str(size),
+                    "AvgQueueTime": "0",
+                    "MaxQueueSize": "100",
+                }
+                self._log(
+                    record, Step("wait", name, {"position": str(position), "time": str(waited)})
+                )
+                if not wait_url:  # Twilio's own hold music
+                    self._log(record, Step("play", "(Twilio's hold music)"))
+                else:
+                    status, body = self.post(wait_url, params)
+                    if status != 200:
+                        raise CallFailed(f"wait URL answered {status}: {body[:200]}")
+                    for inner in ET.fromstring(body):  # noqa: S314 - our own server's TwiML
+                        tag = inner.tag.lower()
+                        if tag == "leave":
+                            self._log(record, Step("leave"))
+                            return self.leave_result, waited
+                        if tag == "hangup":
+                            self._log(record, Step("hangup"))
+                            record.ended_by = "server hung up"
+                            return "hangup", waited
+                        self._log(record, Step(tag, (inner.text or "").strip(), dict(inner.attrib)))
+                self.between_rounds(self, record, round_number)
+                if self.queue_pause:
+                    time.sleep(self.queue_pause)
+            return "hangup", waited
+        finally:
+            self.queues.leave(name, record.sid)

@@ -21,3 +21,32 @@ def test_ivr_call_in_process(monkeypatch, tmp_path, at):
     assert "pressed 0431#" in result.output
     assert "dial +8643188912333" in result.output
     assert "ended: server hung up" in result.output
+
+
+def test_ivr_call_waits_in_the_agents_queue_as_twilio_does(monkeypatch, tmp_path, at):
+    at(2026, 11, 23, 10, 0)  # staffed hours, and no agent is available
+    database_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(database_url)
+    for key, value in app_environ(database_url, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    jilin_city = "+8643262012345"
+    result = CliRunner().invoke(main, ["call", "--from", jilin_city, "--press", "0"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index("  ↪  enqueue jilin")
+    assert lines[start + 1 : -1] == [
+        line
+        for seconds in (0, 15, 30)  # three rounds by default, then the caller gives up
+        for line in (
+            f"  ⏳ waiting in queue jilin (position 1, {seconds} s in)",
+            "  🔊 座席正忙，您当前排在第1位，请耐心等候。",
+            "  🔊 请不要挂机，我们将尽快为您接通。",
+            "  …  (5 s of quiet)",
+        )
+    ]
+    assert lines[-1].endswith("ended: caller hung up in queue")
+
+    result = CliRunner().invoke(
+        main, ["call", "--from", jilin_city, "--press", "0", "--queue-rounds", "1"]
+    )
+    assert result.output.count("座席正忙，您当前排在第1位") == 1

@@ -20,13 +20,13 @@ from ivr.agents.models import Agent
 from ivr.agents.presence import AgentState, presence
 from ivr.app import create_app
 from ivr.settings import load_settings
-from ivr.simulator import flask_transport
+from ivr.simulator import Phone, TwilioQueues, flask_transport
 from ivr.staff.models import User
-from tests.agents.phone import QueuePhone, TwilioQueues
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, app_environ
 from tests.voicemail.conftest import make_live_app, media  # noqa: F401 - fixtures for live tests
 
 JILIN_CALLER = "+8643262012345"  # a Jilin City (0432) landline
+MEDIA = "https://recordings.example.invalid/2010-04-01/Accounts/AC0/Recordings"  # not fetched
 BASE_TIME = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in the centre
 
 
@@ -112,15 +112,18 @@ def queues() -> TwilioQueues:
 
 
 @pytest.fixture
-def make_phone(client, queues) -> Callable[..., QueuePhone]:
-    def make(caller: str = JILIN_CALLER, **kwargs) -> QueuePhone:
-        return QueuePhone(
+def make_phone(client, queues) -> Callable[..., Phone]:
+    """A patient caller (20 queue rounds, 15 s each) whose agents' calls are recorded."""
+
+    def make(caller: str = JILIN_CALLER, **kwargs) -> Phone:
+        options = {"queue_rounds": 20, "dial_recordings_url": MEDIA, **kwargs}
+        return Phone(
             flask_transport(client, PUBLIC_URL),
             PUBLIC_URL,
             AUTH_TOKEN,
             caller=caller,
             queues=queues,
-            **kwargs,
+            **options,
         )
 
     return make

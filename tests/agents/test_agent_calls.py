@@ -150,7 +150,7 @@ def test_agent_does_not_answer_is_available_again_and_caller_may_leave_a_message
 def test_caller_hanging_up_in_the_queue_leaves_nothing_claimed(app, agents, make_phone):
     agent = agents.add("zheng")
     occupy(app)
-    call = make_phone(wait_rounds=3).call(["0"])
+    call = make_phone(queue_rounds=3).call(["0"])
     assert call.ended_by == "caller hung up in queue"
     assert call.heard.count(position(1)) == 3
     assert agents.waiting() == 0
@@ -176,7 +176,7 @@ def test_caller_hanging_up_as_an_agent_is_found_frees_that_agent(app, agents, ma
 def test_after_the_longest_wait_the_caller_is_offered_a_message(app, agents, make_phone):
     agents.add("chen")
     occupy(app)
-    call = make_phone(round_seconds=60).call(["0", "1"])
+    call = make_phone(queue_round_seconds=60).call(["0", "1"])
     heard = call.heard
     assert heard.count(position(1)) == 3  # at 0, 60 and 120 s; at 180 s the wait is over
     assert heard[heard.index(UNAVAILABLE) :][:3] == [UNAVAILABLE, OFFER, VOICEMAIL]
@@ -188,7 +188,7 @@ def test_after_the_longest_wait_a_free_provincial_agent_takes_the_call(app, agen
     agents.add("chen")
     provincial = agents.add("wei", centre="provincial")
     occupy(app)
-    call = make_phone(round_seconds=60).call(["0"])
+    call = make_phone(queue_round_seconds=60).call(["0"])
     assert "本地座席繁忙，请稍等，正在为您转接吉林省12333咨询服务中心人工服务。" in call.heard
     [dial] = call.verbs("dial")
     assert dial.text == provincial.phone
@@ -238,7 +238,7 @@ def test_a_lost_dial_action_is_made_good_by_the_final_status_callback(app, agent
     with app.app_context():
         assert presence().claim("0432", OTHER_CALL).agent_id == agent.id
         db.session().commit()
-    params = {**phone.base(type("R", (), {"sid": OTHER_CALL})()), "CallStatus": "completed"}
+    params = {**phone.call_params(OTHER_CALL), "CallStatus": "completed"}
     status, _ = phone.post(f"{PUBLIC_URL}/voice/status", params)
     assert status == 204
     assert agents.status(agent) == "available"
@@ -247,5 +247,5 @@ def test_a_lost_dial_action_is_made_good_by_the_final_status_callback(app, agent
 def test_paused_and_offline_agents_get_no_calls(app, agents, make_phone):
     agents.add("he", status="paused")
     agents.add("lv", status="offline")
-    call = make_phone(wait_rounds=2).call(["0"])
+    call = make_phone(queue_rounds=2).call(["0"])
     assert not call.verbs("dial") and call.verbs("enqueue")

@@ -25,10 +25,9 @@ from ivr import db
 from ivr.agents.models import Agent
 from ivr.agents.presence import presence
 from ivr.calls.models import CallEvent
-from ivr.simulator import http_transport
+from ivr.simulator import Phone, TwilioQueues, http_transport
 from ivr.staff.models import User
-from tests.agents.conftest import JILIN_CALLER
-from tests.agents.phone import MEDIA, QueuePhone, TwilioQueues
+from tests.agents.conftest import JILIN_CALLER, MEDIA
 from tests.conftest import AUTH_TOKEN, CENTRE_TZ, PUBLIC_URL
 
 CALLS = 50
@@ -97,17 +96,18 @@ def test_fifty_calls_for_five_agents_never_double_book(live):
             spans[step.text].append((begun, time.monotonic(), record.sid))
 
     def caller(index: int) -> None:
-        phone = QueuePhone(
+        phone = Phone(
             http_transport(base_url),
             PUBLIC_URL,
             AUTH_TOKEN,
             caller=JILIN_CALLER,
             queues=queues,
-            wait_rounds=3 if index % 10 == 9 else 40,  # a few impatient callers hang up
-            round_seconds=15,  # QueueTime: 180 s (max_wait) after 12 rounds
-            pause=0.02,
+            queue_rounds=3 if index % 10 == 9 else 40,  # a few impatient callers hang up
+            queue_round_seconds=15,  # QueueTime: 180 s (max_wait) after 12 rounds
+            queue_pause=0.02,
             on_dial=talk,
             recording_url=f"{MEDIA}/message{index}",
+            dial_recordings_url=MEDIA,
         )
         try:
             start.wait()

@@ -12,10 +12,10 @@ from ivr import db
 from ivr.agents.models import CallRecording
 from ivr.calls.models import Call
 from ivr.complaints.models import Ticket
-from ivr.simulator import flask_transport
+from ivr.simulator import Phone, flask_transport
 from ivr.staff.models import AuditEvent
 from ivr.voicemail.models import Voicemail
-from tests.agents.phone import MEDIA, QueuePhone
+from tests.agents.conftest import MEDIA
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL
 
 TRANSFER = "请稍等，我将您的电话转给值班班长。"
@@ -28,9 +28,14 @@ DESK = "+8643112300"
 CALLER = "+8643262012345"
 
 
-def phone_for(client, **kwargs) -> QueuePhone:
-    return QueuePhone(
-        flask_transport(client, PUBLIC_URL), PUBLIC_URL, AUTH_TOKEN, caller=CALLER, **kwargs
+def phone_for(client, **kwargs) -> Phone:
+    return Phone(
+        flask_transport(client, PUBLIC_URL),
+        PUBLIC_URL,
+        AUTH_TOKEN,
+        caller=CALLER,
+        dial_recordings_url=MEDIA,
+        **kwargs,
     )
 
 
@@ -90,9 +95,8 @@ def test_out_of_hours_the_complaint_is_recorded_at_once(app, client, at):
     at(2026, 11, 23, 19, 30)  # the menu offers no 5 now; a call that got here late still works
     phone = phone_for(client, recording_url=f"{MEDIA}/late")
     call_sid = "CA" + "4" * 32
-    record = type("R", (), {"sid": call_sid})()
     status, body = phone.post(
-        f"{PUBLIC_URL}/voice/node/complaints?stack=&n=7&t=0", phone.base(record)
+        f"{PUBLIC_URL}/voice/node/complaints?stack=&n=7&t=0", phone.call_params(call_sid)
     )
     assert status == 200
     verbs = [(verb.tag, (verb.text or "").strip()) for verb in ET.fromstring(body)]

@@ -68,8 +68,11 @@ def test_busy_centre_apologises_and_offers_more_service(client):
 )
 def test_agent_call_goes_to_callers_own_centre(client, number, queue, name):
     call = caller(client, number).call(["0"])
-    assert call.heard[-2] == f"请稍等，正在为您转接{name}人工服务。"
+    heard = call.heard
+    connecting = heard.index(f"请稍等，正在为您转接{name}人工服务。")
+    assert heard[connecting + 1] == "座席正忙，您当前排在第1位，请耐心等候。"  # no agent here
     assert [q.text for q in call.verbs("enqueue")] == [queue]
+    assert call.ended_by == "caller hung up in queue"
 
 
 @pytest.mark.parametrize(("key", "queue"), [("1", "provincial"), ("2", "changchun")])
@@ -98,7 +101,7 @@ def test_changchun_choice_rejects_other_keys_and_star_goes_back(client):
 )
 def test_no_agent_answers_caller_is_offered_a_message_or_the_menu(client, key, then):
     """Queueing and overflow in detail: tests/agents/test_agent_calls.py."""
-    call = caller(client, "+8643262012345", queue_result="error").call(["0", key])
+    call = caller(client, "+8643262012345", queue_failure="error").call(["0", key])
     heard = call.heard
     start = heard.index("对不起，座席繁忙或暂时无法接通。")
     assert heard[start + 1 :][:2] == ["录音留言请按1，返回主菜单请按2。", then]
