@@ -7,6 +7,9 @@ Starts ``ivr.app:create_app()`` with gunicorn on a free 127.0.0.1 port, with its
 environment (random TWILIO_AUTH_TOKEN and SECRET_KEY, IVR_PUBLIC_URL = that port, no
 instance/ivr.env) and its own database: a temporary SQLite file, or with --database-url a
 scratch schema in that PostgreSQL database (dropped afterwards), migrated with Alembic.
+As deployed, a private redis-server and ``ivr worker`` run beside it, so that menu steps
+go through the call journal (ivr/calls/journal.py); after the load the bench waits for
+the worker to have written every step. ``--no-redis`` measures without them.
 
 ``--concurrency`` simulated callers then place calls back to back for ``--duration``
 seconds after a ``--warmup``: each call is a signed POST /voice/incoming, then the
@@ -38,6 +41,7 @@ import multiprocessing as mp
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -107,11 +111,13 @@ def free_port() -> int:
 
 @dataclass(frozen=True)
 class Cpu:
-    """CPU seconds: the whole machine, one gunicorn (master + workers), PostgreSQL."""
+    """CPU seconds: the whole machine, one gunicorn (master + workers), PostgreSQL, and
+    the call journal's Redis and worker (with its work horses)."""
 
     machine: float
     server: float
     postgres: float
+    journal: float
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ class CpuSnapshot:
     machine: float  # busy CPU seconds since boot, all CPUs
     server: dict[int, float]  # pid -> CPU seconds so far
     postgres: dict[int, float]
+    journal: dict[int, float]
 
     def __sub__(self, before: CpuSnapshot) -> Cpu:
         """Per process, so one that started or exited meanwhile cannot go negative."""
@@ -130,10 +137,11 @@ class CpuSnapshot:
             self.machine - before.machine,
             used(self.server, before.server),
             used(self.postgres, before.postgres),
+            used(self.journal, before.journal),
         )
 
 
-def cpu_now(server_pid: int) -> CpuSnapshot | None:
+def cpu_now(server_pid: int, journal_pids: tuple[int, ...] = ()) -> CpuSnapshot | None:
     """From /proc (Linux); None elsewhere."""
     try:
         tick = os.sysconf("SC_CLK_TCK")
@@ -142,6 +150,7 @@ def cpu_now(server_pid: int) -> CpuSnapshot | None:
         machine = (sum(times) - times[3] - times[4]) / tick
         server: dict[int, float] = {}
         postgres: dict[int, float] = {}
+        journal: dict[int, float] = {}
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
@@ -152,12 +161,16 @@ def cpu_now(server_pid: int) -> CpuSnapshot | None:
             pid = int(entry.name)
             comm = stat[stat.index("(") + 1 : stat.rindex(")")]
             fields = stat[stat.rindex(")") + 2 :].split()  # from field 3 (state) on
-            used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            # utime, stime, and cutime, cstime: children it reaped (RQ's work horses,
+            # PostgreSQL's backends of closed connections), which /proc no longer lists
+            used = sum(int(v) for v in fields[11:15]) / tick
             if pid == server_pid or int(fields[1]) == server_pid:
                 server[pid] = used
+            elif pid in journal_pids or int(fields[1]) in journal_pids:
+                journal[pid] = used
             elif comm.startswith("postgres"):
                 postgres[pid] = used
-        return CpuSnapshot(machine, server, postgres)
+        return CpuSnapshot(machine, server, postgres, journal)
     except (OSError, ValueError):
         return None
 
@@ -175,9 +188,10 @@ class Server:
     base_url: str
     proc: subprocess.Popen
     log_path: Path
+    journal_pids: tuple[int, ...] = ()  # Redis and `ivr worker`, when they run
 
     def cpu(self) -> CpuSnapshot | None:
-        return cpu_now(self.proc.pid)
+        return cpu_now(self.proc.pid, self.journal_pids)
 
     def log_count(self, text: str) -> int:
         try:
@@ -371,6 +385,113 @@ def recorded(url: str) -> tuple[int, int] | None:
         engine.dispose()
 
 
+@dataclass
+class Journal:
+    """A private redis-server and an ``ivr worker``: the deployed shape of the call journal."""
+
+    redis: subprocess.Popen
+    worker: subprocess.Popen
+    url: str
+    worker_log: Path
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        return (self.redis.pid, self.worker.pid)
+
+    def backlog(self) -> int:
+        from redis import Redis
+
+        from ivr.calls.journal import STREAM
+
+        client = Redis.from_url(self.url, socket_timeout=5)
+        try:
+            return int(client.xlen(STREAM))
+        finally:
+            client.close()
+
+    def drain(self, timeout: float = 120.0) -> tuple[float, int]:
+        """(seconds until the worker had written every journal entry, entries left)."""
+        started = time.monotonic()
+        while (left := self.backlog()) and time.monotonic() - started < timeout:
+            if self.worker.poll() is not None:
+                raise RuntimeError(f"ivr worker exited:\n{tail(self.worker_log)}")
+            time.sleep(0.2)
+        return time.monotonic() - started, left
+
+
+@contextlib.contextmanager
+def journal_services(tmp: Path, environ: dict[str, str]) -> Iterator[Journal]:
+    """Start Redis on a free port and ``ivr worker`` on it; sets REDIS_URL in ``environ``."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise RuntimeError(
+            "redis-server not found (scripts/test-services installs it; or --no-redis)"
+        )
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    procs: list[subprocess.Popen] = []
+    try:
+        with open(tmp / "redis.log", "wb") as log:
+            redis = subprocess.Popen(
+                [
+                    executable,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(tmp),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        procs.append(redis)
+        wait_for_redis(url, redis, tmp / "redis.log")
+        environ["REDIS_URL"] = url
+        worker_log = tmp / "worker.log"
+        with open(worker_log, "wb") as log:
+            worker = subprocess.Popen(
+                [str(Path(sys.executable).parent / "ivr"), "worker", "--queues", "events"],
+                cwd=ROOT,
+                env=environ,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        procs.append(worker)
+        yield Journal(redis, worker, url, worker_log)
+    finally:
+        environ.pop("REDIS_URL", None)
+        for proc in reversed(procs):
+            stop(proc)
+
+
+def wait_for_redis(url: str, proc: subprocess.Popen, log: Path, timeout: float = 15.0) -> None:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(url, socket_connect_timeout=1)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                client.ping()
+                return
+            except RedisError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start:\n{tail(log)}") from None
+                time.sleep(0.1)
+    finally:
+        client.close()
+
+
 # --- load ---------------------------------------------------------------------------------
 
 
@@ -549,13 +670,16 @@ class Run:
             return None
         if self.cpu_seconds < MIN_ATTRIBUTION_SECONDS:
             return f"{self.name}: run too short ({self.cpu_seconds:.1f} s) to attribute machine CPU"
-        others = self.cpu.machine - self.cpu.server - self.cpu.postgres - self.tally.client_cpu
+        cpu = self.cpu
+        others = cpu.machine - cpu.server - cpu.postgres - cpu.journal - self.tally.client_cpu
         cores = max(0.0, others) / self.cpu_seconds
+        journal = f"redis + worker {cpu.journal / self.cpu_seconds:.2f}, " if cpu.journal else ""
         note = (
-            f"{self.name}: machine {self.cpu.machine / self.cpu_seconds:.2f} cores busy: "
-            f"server {self.cpu.server / self.cpu_seconds:.2f}, "
+            f"{self.name}: machine {cpu.machine / self.cpu_seconds:.2f} cores busy: "
+            f"server {cpu.server / self.cpu_seconds:.2f}, "
             f"callers {self.tally.client_cpu / self.cpu_seconds:.2f}, "
-            f"postgres {self.cpu.postgres / self.cpu_seconds:.2f}, other processes {cores:.2f}"
+            f"postgres {cpu.postgres / self.cpu_seconds:.2f}, {journal}"
+            f"other processes {cores:.2f}"
         )
         if cores > OTHER_LOAD_WARNING:
             note += "  <- other load on this machine: the figures are not reliable"
@@ -608,6 +732,7 @@ def report(
     ours: Run,
     bare: Run | None,
     rows: tuple[int, int] | None,
+    drained: tuple[float, int] | None,
 ) -> int:
     import gunicorn as gunicorn_pkg
 
@@ -625,6 +750,11 @@ def report(
         + (f", {args.pause:g} s pause between webhooks" if args.pause else ", no pauses")
     )
     print(f"Database: {db_label}")
+    print(
+        "Call journal: Redis (private redis-server) + `ivr worker --queues events`"
+        if drained is not None
+        else "Call journal: none (--no-redis): every webhook writes to the database"
+    )
     print()
     print(
         f"{'server':<8}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
@@ -655,6 +785,12 @@ def report(
             f"recorded: {rows[0]} calls, {rows[1]} call events (warm-up included); "
             f"{ours.log_failures} failed database writes logged by the server"
         )
+    if drained is not None:
+        seconds, left = drained
+        print(
+            f"journal: written by the worker {seconds:.1f} s after the load ended, "
+            f"{left} entries left"
+        )
     errors = ours.tally.errors + (bare.tally.errors if bare else 0)
     for run in (ours, bare):
         if run is None:
@@ -666,7 +802,8 @@ def report(
             print(f"{run.name}: {run.tally.warmup_errors} errors during warm-up (not counted)")
         for sample in run.tally.samples:
             print(f"{run.name} error: {sample}")
-    return 0 if errors == 0 and ratio_ok and p99_ok and ours.log_failures == 0 else 1
+    complete = drained is None or drained[1] == 0
+    return 0 if errors == 0 and ratio_ok and p99_ok and ours.log_failures == 0 and complete else 1
 
 
 def main() -> int:
@@ -690,6 +827,13 @@ def main() -> int:
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="per-request timeout, s")
     parser.add_argument(
+        "--no-redis",
+        action="store_true",
+        help="no Redis: webhooks write every step to the database themselves (the embedded "
+        "default); by default a private redis-server and `ivr worker` run the call journal "
+        "as deployed",
+    )
+    parser.add_argument(
         "--pause",
         type=float,
         default=0.0,
@@ -710,15 +854,22 @@ def main() -> int:
         environ = server_environ(tmp, auth_token)
         with database(args.database_url, tmp, environ) as (db_url, db_label):
             environ["DATABASE_URL"] = db_url
-            with gunicorn("ours", OURS_APP, environ, args, tmp) as server:
-                ours = drive(server, args, auth_token, posts=None)
-                ours.log_failures = server.log_count(FAILED_WRITE)
+            with contextlib.ExitStack() as services:
+                journal = None
+                if not args.no_redis:
+                    journal = services.enter_context(journal_services(tmp, environ))
+                with gunicorn("ours", OURS_APP, environ, args, tmp) as server:
+                    if journal is not None:
+                        server.journal_pids = journal.pids
+                    ours = drive(server, args, auth_token, posts=None)
+                    ours.log_failures = server.log_count(FAILED_WRITE)
+                drained = journal.drain() if journal is not None else None
             rows = recorded(db_url)
             bare = None
             if ours.requests:
                 with gunicorn("bare", BARE_APP, environ, args, tmp) as server:
                     bare = drive(server, args, auth_token, posts=ours.requests)
-    return report(args, db_label, ours, bare, rows)
+    return report(args, db_label, ours, bare, rows, drained)
 
 
 if __name__ == "__main__":

@@ -32,14 +32,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     import webapp
     from ivr import cli, db, jobs, logs, metrics
+    from ivr.calls import journal
     from ivr.fax import ext as fax
     from ivr.flows import ext as flows
     from ivr.ops.views import bp as ops_bp
     from ivr.speech import ext as speech
+    from ivr.voice.sessions import StaffSessions
     from ivr.voice.views import bp as voice_bp
 
-    for subsystem in (logs, db, flows, fax, speech, jobs, metrics, webapp, cli):
+    for subsystem in (logs, db, flows, fax, speech, jobs, journal, metrics, webapp, cli):
         subsystem.init_app(app)
     for blueprint in (voice_bp, ops_bp):
         app.register_blueprint(blueprint)
+    app.session_interface = StaffSessions()
     return app

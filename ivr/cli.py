@@ -275,6 +275,7 @@ def init_app(app: Flask) -> None:
 def _app_groups() -> list[click.Command]:
     from ivr.accounts.cli import cli as accounts_cli
     from ivr.agents.cli import cli as agents_cli
+    from ivr.calls.cli import cli as calls_cli
     from ivr.fax.cli import cli as fax_cli
     from ivr.inspection.cli import cli as inspection_cli
     from ivr.inspection.cli import sample_command
@@ -286,6 +287,7 @@ def _app_groups() -> list[click.Command]:
 
     return [
         jobs_group,
+        calls_cli,
         models_cli,
         users_cli,
         voicemail_cli,

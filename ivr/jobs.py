@@ -8,6 +8,7 @@ picked up again by ``ivr jobs sweep``, which ``ivr worker`` runs at start.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -100,7 +101,9 @@ class RQJobs:
 
         return Queue(name, connection=self.connection)
 
-    def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
+    def enqueue(self, name: str, *args: Any, job_id: str | None = None, delay: int = 0) -> bool:
+        from datetime import timedelta
+
         from redis.exceptions import RedisError
         from rq import Retry
         from rq.exceptions import NoSuchJobError
@@ -120,7 +123,14 @@ class RQJobs:
                 if existing.get_status(refresh=False) in waiting:
                     return True
                 job_id = f"{job_id}-{secrets.token_hex(4)}"
-            self.queue(spec.queue).enqueue(
+            queue = self.queue(spec.queue)
+            # A delayed job waits in RQ's scheduled registry for a worker's scheduler.
+            put = (
+                functools.partial(queue.enqueue_in, timedelta(seconds=delay))
+                if delay
+                else queue.enqueue
+            )
+            put(
                 run,
                 name,
                 *args,
@@ -155,14 +165,15 @@ class InProcessJobs:
         self.futures: list[Future] = []
         self.lock = threading.Lock()
 
-    def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
-        future = self.executor.submit(self._run, name, args)
+    def enqueue(self, name: str, *args: Any, job_id: str | None = None, delay: int = 0) -> bool:
+        future = self.executor.submit(self._run, name, args, delay)
         with self.lock:
             self.futures = [f for f in self.futures if not f.done()] + [future]
         return True
 
-    def _run(self, name: str, args: tuple[Any, ...]) -> None:
+    def _run(self, name: str, args: tuple[Any, ...], delay: int = 0) -> None:
         spec = TASKS[name]
+        time.sleep(delay * self.backoff_scale)
         for attempt, pause in enumerate((*spec.retry_intervals, None)):
             try:
                 with self.app.app_context():
@@ -192,6 +203,7 @@ class InProcessJobs:
 
 
 def init_app(app: Flask) -> None:
+    import ivr.calls.journal  # noqa: F401 - registers the tasks
     import ivr.fax.jobs  # noqa: F401 - registers the tasks
     import ivr.recordings.jobs  # noqa: F401 - registers the tasks
 
@@ -205,5 +217,6 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("ivr.health", {})["redis"] = jobs.health
 
 
-def enqueue(name: str, *args: Any, job_id: str | None = None) -> bool:
-    return current_app.extensions["ivr.jobs"].enqueue(name, *args, job_id=job_id)
+def enqueue(name: str, *args: Any, job_id: str | None = None, delay: int = 0) -> bool:
+    """Queue a task, to run ``delay`` seconds from now at the earliest."""
+    return current_app.extensions["ivr.jobs"].enqueue(name, *args, job_id=job_id, delay=delay)

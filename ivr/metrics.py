@@ -34,25 +34,37 @@ TRANSCRIPTION_RTF = Histogram(
 
 
 class QueueDepth:
-    """Jobs waiting per RQ queue, read from Redis at scrape time."""
+    """Jobs waiting per RQ queue and call-journal entries not yet written, read from Redis."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
 
     def collect(self):
+        from redis.exceptions import RedisError
+
         family = GaugeMetricFamily(
             "ivr_queue_depth", "Jobs waiting in each queue", labels=["queue"]
         )
         jobs = self.app.extensions.get("ivr.jobs")
         if hasattr(jobs, "queue"):
-            from redis.exceptions import RedisError
-
-            for name in ("default", "transcribe"):
+            for name in ("events", "default", "transcribe"):
                 try:
                     family.add_metric([name], jobs.queue(name).count)
                 except RedisError:
                     pass
         yield family
+        journal = self.app.extensions.get("ivr.journal")
+        if journal is not None:
+            try:
+                backlog, dead = journal.backlog(), journal.dead()
+            except RedisError:
+                return
+            yield GaugeMetricFamily(
+                "ivr_call_journal_backlog", "Call events waiting to be written", value=backlog
+            )
+            yield GaugeMetricFamily(
+                "ivr_call_journal_dead", "Call events the database refused", value=dead
+            )
 
 
 def init_app(app: Flask) -> None:

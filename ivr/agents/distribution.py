@@ -23,6 +23,7 @@ from ivr.flows.turn import Event
 
 log = logging.getLogger("ivr.agents")
 T = TypeVar("T")
+EVENT_KINDS = frozenset({"status"})  # a final status frees the call's agent
 
 
 def _safely(action: str, work: Callable[[], T], default: T) -> T:

@@ -27,8 +27,11 @@ class Call(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    # In time order: journaled menu steps are written after the webhooks that followed them.
     events: Mapped[list[CallEvent]] = relationship(
-        back_populates="call", order_by="CallEvent.id", cascade="all, delete-orphan"
+        back_populates="call",
+        order_by="(CallEvent.created_at, CallEvent.id)",
+        cascade="all, delete-orphan",
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ivr.calls.models import Call, CallEvent, utcnow
+from ivr.calls.models import Call, CallEvent
 from ivr.flows.turn import Event
 
 # Call progress only moves forward: a late "ringing" never overwrites "completed".
@@ -26,42 +29,85 @@ STATUS_RANK = {
 FINAL = {s for s, rank in STATUS_RANK.items() if rank == 4}
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What one webhook request records: the call it belongs to and its events.
+
+    ``key`` is the same for Twilio's retries of the request (see
+    ``ivr.voice.security.request_key``), so writing an entry twice stores it once.
+    """
+
+    call_sid: str
+    from_number: str
+    to_number: str
+    locale: str
+    key: str
+    events: tuple[Event, ...]
+    at: datetime
+
+    def dumps(self) -> str:
+        data: dict[str, Any] = {
+            **self.__dict__,
+            "events": [[e.kind, e.node, e.digits, e.detail] for e in self.events],
+            "at": self.at.isoformat(),
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str | bytes) -> Entry:
+        data = json.loads(text)
+        data["events"] = tuple(Event(*event) for event in data["events"])
+        data["at"] = datetime.fromisoformat(data["at"])
+        return cls(**data)
+
+    def call_row(self) -> dict[str, Any]:
+        return {
+            "sid": self.call_sid,
+            "from_number": self.from_number,
+            "to_number": self.to_number,
+            "locale": self.locale,
+            "started_at": self.at,
+        }
+
+    def event_rows(self, call_id: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "call_id": call_id,
+                "key": f"{self.key}:{index}",
+                "kind": event.kind,
+                "node": event.node,
+                "digits": event.digits[:40],
+                "detail": event.detail,
+                "created_at": self.at,
+            }
+            for index, event in enumerate(self.events or (Event("request"),))
+        ]
+
+
 def _insert(db: Session, table):
     """INSERT ... ON CONFLICT DO NOTHING in the session's dialect (PostgreSQL or SQLite)."""
     dialect = db.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def ensure_call(db: Session, sid: str, **fields: str) -> int:
+def ensure_call(db: Session, entry: Entry) -> int:
     """The call's id, creating its row if this is the first request we see of it."""
-    query = select(Call.id).where(Call.sid == sid)
-    call_id = db.scalar(query)
-    if call_id is None:  # a concurrent first request may insert it too: that is fine
-        db.execute(_insert(db, Call.__table__).values(sid=sid, **fields).on_conflict_do_nothing())
-        call_id = db.scalar(query)
+    calls = Call.__table__
+    insert = _insert(db, calls).on_conflict_do_nothing().returning(calls.c.id)
+    call_id = db.scalar(insert, entry.call_row())
+    if call_id is None:  # there already (a concurrent first request may have inserted it)
+        call_id = db.scalar(select(Call.id).where(Call.sid == entry.call_sid))
     return call_id
 
 
-def record_events(db: Session, call_id: int, request_key: str, events: list[Event]) -> bool:
+def record_events(db: Session, call_id: int, entry: Entry) -> bool:
     """Store one request's events; False (and nothing written) if it was seen before.
 
     A retried request has the same keys, so its first row conflicts and nothing
     more is written. No savepoint and cached statements: this is on every
     webhook's path.
     """
-    now = utcnow()
-    rows = [
-        {
-            "call_id": call_id,
-            "key": f"{request_key}:{index}",
-            "kind": event.kind,
-            "node": event.node,
-            "digits": event.digits[:40],
-            "detail": event.detail,
-            "created_at": now,
-        }
-        for index, event in enumerate(events or [Event("request")])
-    ]
+    rows = entry.event_rows(call_id)
     table = CallEvent.__table__
     insert = _insert(db, table).on_conflict_do_nothing()  # compiled once, then cached
     if db.execute(insert.returning(table.c.id), rows[0]).first() is None:
@@ -69,6 +115,25 @@ def record_events(db: Session, call_id: int, request_key: str, events: list[Even
     if rows[1:]:
         db.execute(insert, rows[1:])
     return True
+
+
+def record_batch(db: Session, entries: list[Entry]) -> None:
+    """Store many requests' calls and events in three statements (the journal's flush).
+
+    A call first seen here starts at its earliest entry; one that exists keeps
+    its row (a status callback may have created it). Entries seen before add nothing.
+    """
+    if not entries:
+        return
+    first: dict[str, Entry] = {}
+    for entry in sorted(entries, key=lambda e: e.at):
+        first.setdefault(entry.call_sid, entry)
+    calls = Call.__table__
+    db.execute(_insert(db, calls).on_conflict_do_nothing(), [e.call_row() for e in first.values()])
+    found = select(calls.c.sid, calls.c.id).where(calls.c.sid.in_(list(first)))
+    ids = dict(db.execute(found).all())
+    rows = [row for entry in entries for row in entry.event_rows(ids[entry.call_sid])]
+    db.execute(_insert(db, CallEvent.__table__).on_conflict_do_nothing(), rows)
 
 
 def apply_status(call: Call, status: str, duration: str | None) -> bool:

@@ -20,6 +20,7 @@ from ivr.flows.turn import Event
 from ivr.staff.models import AuditEvent
 from ivr.voicemail.models import Voicemail
 
+EVENT_KINDS = frozenset({"complaint-opened", "complaint-message"})
 EDITABLE = ("category", "matter", "caller", "caller_name", "content", "handling", "result")
 
 

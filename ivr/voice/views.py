@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr import db, jobs, metrics
 from ivr.agents import distribution as acd
 from ivr.agents import recordings as agent_recordings
-from ivr.calls import store
+from ivr.calls import journal, store
 from ivr.calls.models import Call
 from ivr.complaints import service as complaints
 from ivr.fax import service as fax
@@ -61,33 +61,56 @@ def new_turn(state: CallState) -> Turn:
     )
 
 
-# What each domain does with the events of a request seen for the first time.
-EFFECTS = (voicemail.apply_events, fax.apply_events, complaints.apply_events, acd.apply_events)
+# Domains that act on a request's events the first time it is seen: each names the
+# event kinds it acts on (EVENT_KINDS) and does it in apply_events(session, call, events).
+EFFECTS = (voicemail, fax, complaints, acd)
+
+
+def has_effects(events: list[Event]) -> bool:
+    return any(event.kind in domain.EVENT_KINDS for domain in EFFECTS for event in events)
+
+
+def starts_call(events: list[Event]) -> bool:
+    return any(event.kind == "incoming" for event in events)
 
 
 def save(events: list[Event], status: str | None = None, recording: str = "") -> bool:
     """Record the request's events once, then start the jobs they call for.
 
-    A database failure never silences the call: it is logged and the caller
-    still gets the TwiML. Returns False when nothing could be stored.
+    Menu steps after the call's first request go to the call journal when
+    there is one (Redis); the rest is written here. A database failure never silences the call: it is
+    logged and the caller still gets the TwiML. Returns False when nothing
+    could be stored.
     """
     form = request.form
+    locale = bundle().locale_for(form.get("To", ""))
+    entry = store.Entry(
+        call_sid=form["CallSid"],
+        from_number=form.get("From", ""),
+        to_number=form.get("To", ""),
+        locale=locale,
+        key=request_key(),
+        events=tuple(events),
+        at=datetime.now(UTC),
+    )
+    count(events, locale)
+    quiet = not status and not recording and not has_effects(events)  # only to be recorded
+    log = journal.journal()
+    if quiet and log is not None:
+        if starts_call(events):
+            open_call(entry)
+        if log.append(entry):
+            return True
     jobs_to_run: list[tuple] = []
     try:
         session = db.session()
-        call_id = store.ensure_call(
-            session,
-            form["CallSid"],
-            from_number=form.get("From", ""),
-            to_number=form.get("To", ""),
-            locale=bundle().locale_for(form.get("To", "")),
-        )
-        if store.record_events(session, call_id, request_key(), events):
+        call_id = store.ensure_call(session, entry)
+        if store.record_events(session, call_id, entry) and not quiet:
             call = session.get(Call, call_id)
             if status:
                 store.apply_status(call, status, form.get("CallDuration"))
-            for apply_events in EFFECTS:
-                jobs_to_run += apply_events(session, call, events)
+            for domain in EFFECTS:
+                jobs_to_run += domain.apply_events(session, call, events)
             if recording == agent_recordings.KIND:
                 jobs_to_run += agent_recordings.apply_recording_callback(
                     session, call, form.to_dict(), request.args.to_dict()
@@ -99,15 +122,32 @@ def save(events: list[Event], status: str | None = None, recording: str = "") ->
         current_app.logger.exception("could not record call events; answering anyway")
         metrics.DATABASE_ERRORS.inc()
         db.session().rollback()
-        return False
+        # Nothing but a record to keep: the journal writes it once the database is back.
+        return quiet and log is not None and log.append(entry)
+    for name, *args in jobs_to_run:  # after the commit, so the job sees the rows
+        jobs.enqueue(name, *args)
+    return True
+
+
+def open_call(entry: store.Entry) -> None:
+    """Create the call's row at once: it holds the caller's number, which later
+    callbacks (recordings) do not repeat. The journal creates it if this fails."""
+    try:
+        session = db.session()
+        store.ensure_call(session, entry)
+        session.commit()
+    except SQLAlchemyError:
+        current_app.logger.exception("could not create the call's row; the journal will")
+        metrics.DATABASE_ERRORS.inc()
+        db.session().rollback()
+
+
+def count(events: list[Event], locale: str) -> None:
     for event in events:
         if event.kind == "option":
             metrics.OPTIONS.labels(event.node, event.digits).inc()
         elif event.kind == "incoming":
-            metrics.CALLS.labels(bundle().locale_for(form.get("To", ""))).inc()
-    for name, *args in jobs_to_run:  # after the commit, so the job sees the rows
-        jobs.enqueue(name, *args)
-    return True
+            metrics.CALLS.labels(locale).inc()
 
 
 def state_from_request(node: str) -> CallState:

@@ -21,7 +21,9 @@ from ivr.voicemail.models import Voicemail
 
 log = logging.getLogger("ivr.voicemail")
 MAX_URL = 512  # the media_url column
-MESSAGE_EVENTS = {"voicemail-recorded", "voicemail-empty", "voicemail-discarded", "voicemail-kept"}
+EVENT_KINDS = frozenset(
+    {"voicemail-recorded", "voicemail-empty", "voicemail-discarded", "voicemail-kept"}
+)
 
 
 def upsert(db: Session, recording_sid: str, call: Call | None, call_sid: str) -> Voicemail:
@@ -64,7 +66,7 @@ def set_media(message: Voicemail, url: str) -> list[tuple]:
 def apply_events(db: Session, call: Call, events: list[Event]) -> list[tuple]:
     jobs: list[tuple] = []
     for event in events:
-        if event.kind not in MESSAGE_EVENTS:
+        if event.kind not in EVENT_KINDS:
             continue
         message = upsert(db, event.detail["recording_sid"], call, call.sid)
         if event.kind == "voicemail-recorded":

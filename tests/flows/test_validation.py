@@ -117,7 +117,7 @@ def test_flows_check_command(flows, tmp_path, monkeypatch):
     [
         ("max_wait: 180", "max_wait: soon", "expected a whole number"),
         ("overflow_provincial: true", "overflow_provincial: maybe", "expected true or false"),
-        ("desk: \"+8643112300\"", "desk: the duty desk", "expected +number or sip: address"),
+        ('desk: "+8643112300"', "desk: the duty desk", "expected +number or sip: address"),
     ],
 )
 def test_node_settings_are_checked_at_start_up(flows, old, new, reason):

@@ -30,8 +30,9 @@ def test_fallback_works_with_the_database_down(tmp_path):
     params = {**PARAMS, "ErrorCode": "11200"}
     status, body = phone.post(f"{PUBLIC_URL}/voice/fallback", params)
     assert status == 200 and "<Record" in body
-    status, body = phone.post(f"{PUBLIC_URL}/voice/fallback?step=recorded",
-                              {**PARAMS, "RecordingSid": "RE" + "3" * 32})
+    status, body = phone.post(
+        f"{PUBLIC_URL}/voice/fallback?step=recorded", {**PARAMS, "RecordingSid": "RE" + "3" * 32}
+    )
     assert status == 200 and "您的留言已保存" in body
 
 
@@ -68,8 +69,7 @@ def test_metrics_count_options_and_time_webhooks(phone, client, at):
 def test_logs_mask_numbers_and_pins():
     assert mask("caller +8613904311234 pressed") == "caller +86****234 pressed"
     assert mask("password=123456 and pin: 9876") == "password=*** and pin: ***"
-    record = logging.LogRecord("ivr", logging.INFO, __file__, 1, "from %s", ("043188881234",),
-                               None)
+    record = logging.LogRecord("ivr", logging.INFO, __file__, 1, "from %s", ("043188881234",), None)
     record.call_sid = "CA123"
     line = KeyValueFormatter().format(record)
     assert "call_sid=CA123" in line and "88881234" not in line

@@ -40,7 +40,7 @@ def stored(engine, sids) -> dict[str, list[tuple[str, str, str]]]:
     for sid, kind, node, digits in rows(
         engine,
         "SELECT c.sid, e.kind, e.node, e.digits FROM call_events e "
-        "JOIN calls c ON c.id = e.call_id ORDER BY e.id",
+        "JOIN calls c ON c.id = e.call_id ORDER BY e.created_at, e.id",
     ):
         if sid in sids:
             found[sid].append((kind, node, digits))
@@ -86,6 +86,8 @@ def test_calls_alternating_between_two_servers_sound_and_store_as_on_one(
     assert sorted(sid for sid, _, _ in calls) == sorted(sids)  # each call once
     assert {(status, number) for _, status, number in calls} == {("completed", CALLER)}
 
+    # Menu steps wait in the call journal (Redis) for the worker's flush job.
+    assert "written:" in launcher.run_ivr(["calls", "flush"], private_redis.url)
     events = stored(clean_tables, sids)
     for path, record, _ in results:
         assert events[record.sid] == events[reference[path].sid], path
@@ -153,6 +155,9 @@ def test_twilio_retries_to_both_servers_change_the_database_once(
     )
     assert {status for status, _ in answers} == {200}
     assert len({body for _, body in answers}) == 1  # the same TwiML every time
+    assert rows(clean_tables, "SELECT count(*) FROM calls") == [(1,)]
+    # Six journal entries, written as one request's steps.
+    assert "written: 6 request(s)" in launcher.run_ivr(["calls", "flush"], private_redis.url)
     assert kinds(clean_tables, first).count("incoming") == 1
 
     # The final status callback three times: one status event, the status and duration.
