@@ -20,7 +20,8 @@ every webhook signed as Twilio signs it, every Gather, Redirect, Dial, Enqueue a
 Record followed, recording status callbacks and the final status callback sent. Paths
 are random: information topics (repeat, back, continue), voicemail (kept or recorded
 again; the recording URL is on loopback and no worker runs, so the downloads just wait
-in Redis), other regions by area code (known and unknown), agents, silence, stray keys.
+in Redis, and so do the call journal's menu steps until ``ivr calls flush`` writes them
+after the load), other regions by area code (known and unknown), agents, silence, stray keys.
 Callers come from Changchun and Jilin City landlines and a mobile number. With the
 default ``--think 0`` each caller sends its next webhook as soon as it has the answer (a
 stress test: 200 callers keep ~200 requests in flight); ``--think 3`` is closer to people
@@ -443,6 +444,20 @@ def percentile_ms(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)] * 1000
 
 
+def flush_journal(environ: dict[str, str]) -> str:
+    """No worker runs here: write the call journal's menu steps as a worker would."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ivr"), "calls", "flush"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return (done.stdout.strip() or done.stderr.strip()[-300:]).replace("\n", "; ")
+
+
 def recorded(url: str) -> dict[str, int] | None:
     from sqlalchemy import create_engine, text
 
@@ -526,6 +541,7 @@ def report(args, labels: dict[str, str], total: Tally, rows, server_log: Path, c
             f"{rows['voicemails']} voicemail recordings; {failed_writes} failed database "
             f"writes logged by the server"
         )
+        print(f"  call journal, after the load (ivr calls flush): {labels['journal']}")
         if rows["calls"] != total.completed + total.failed:
             print(f"  <- expected {total.completed + total.failed} calls")
     for sample in total.errors[:5]:
@@ -598,8 +614,9 @@ def main() -> int:
             if cpu_before and cpu_after:
                 used = [after - b for after, b in zip(cpu_after, cpu_before, strict=True)]
                 cpu = (*used, wall)
+            flushed = flush_journal(environ)
             rows = recorded(db_url)
-            labels = {"database": db_label, "redis": redis_label}
+            labels = {"database": db_label, "redis": redis_label, "journal": flushed}
             return report(args, labels, total, rows, log, cpu)
 
 

