@@ -79,12 +79,17 @@ class Journal:
             return 0
         last_id, written = newest[0][0], 0
         while items := self.redis.xrange(STREAM, min="-", max=last_id, count=BATCH):
-            written += self._write([(entry_id, fields[b"entry"]) for entry_id, fields in items])
+            written += self._write(items)
             self.redis.xdel(STREAM, *[entry_id for entry_id, _ in items])
         return written
 
-    def _write(self, items: list[tuple[bytes, bytes]]) -> int:
-        entries = [(entry_id, store.Entry.loads(text)) for entry_id, text in items]
+    def _write(self, items: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
+        entries: list[tuple[bytes, store.Entry]] = []
+        for entry_id, fields in items:
+            try:
+                entries.append((entry_id, store.Entry.loads(fields[b"entry"])))
+            except (KeyError, TypeError, ValueError) as exc:  # not written by this version
+                self._set_aside(entry_id, fields.get(b"entry", b""), f"unreadable: {exc!r}")
         session = db.session()
         try:
             store.record_batch(session, [entry for _, entry in entries])
@@ -101,9 +106,12 @@ class Journal:
                 written += 1
             except (DataError, IntegrityError) as exc:
                 session.rollback()
-                self.redis.xadd(DEAD, {"entry": entry.dumps(), "error": str(exc.orig)[:500]})
-                log.error("call journal entry %s refused by the database: %s", entry_id, exc.orig)
+                self._set_aside(entry_id, entry.dumps(), f"refused by the database: {exc.orig}")
         return written
+
+    def _set_aside(self, entry_id: bytes, text: bytes | str, error: str) -> None:
+        self.redis.xadd(DEAD, {"entry": text, "error": error[:500]})
+        log.error("call journal entry %s set aside (%s): %s", entry_id, DEAD, error)
 
 
 @jobs.task(FLUSH, queue="events", timeout=300, retry_intervals=(5, 15, 60, 300, 900))

@@ -126,10 +126,11 @@ def test_an_entry_the_database_refuses_is_set_aside_and_the_rest_written(app, ca
         log = journal.journal()
         for entry in (good, bad, Entry(**{**good.__dict__, "key": "k3"})):
             log.append(entry)
+        log.redis.xadd(journal.STREAM, {"entry": b"{not json"})  # not one of ours
         assert log.flush() == 2
-        assert (log.backlog(), log.dead()) == (0, 1)
+        assert (log.backlog(), log.dead()) == (0, 2)
     assert [kind for kind, _, _ in steps(app, SID)] == ["menu", "menu"]
-    assert "refused by the database" in caplog.text
+    assert "refused by the database" in caplog.text and "unreadable" in caplog.text
 
 
 def test_without_redis_reachable_webhooks_write_directly(
@@ -161,3 +162,10 @@ def test_metrics_show_the_journal_backlog(app, client, staffed_hours):
 
 def _now() -> datetime:
     return datetime.now(CENTRE_TZ)
+
+
+def test_without_redis_there_is_no_journal_to_flush(database_url, connection, tmp_path):
+    settings = load_settings(app_environ(database_url, tmp_path))
+    result = create_app({"SETTINGS": settings}).test_cli_runner().invoke(args=["calls", "flush"])
+    assert result.exit_code == 0
+    assert "no call journal (REDIS_URL is not set)" in result.output
