@@ -36,15 +36,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import math
 import multiprocessing as mp
 import os
 import random
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,6 +57,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.stack import (  # noqa: E402
+    free_port,
+    migrate,
+    private_redis,
+    spawn,
+    stop,
+    tail,
+    wait_healthy,
+)
 from ivr.settings import load_settings  # noqa: E402
 from ivr.simulator import CallFailed, Phone  # noqa: E402
 
@@ -109,78 +115,13 @@ def route(url: str) -> str:
 # --- the stack ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
-    """SIGTERM, then SIGKILL for the whole process group (its own session)."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # workers the master left behind
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5)
-
-
 @contextlib.contextmanager
 def redis_server(url: str | None, tmp: Path) -> Iterator[tuple[str, str]]:
     if url:
         yield url, f"Redis {url.split('@')[-1]} (given)"
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server not found: install it or pass --redis-url")
-    port = free_port()
-    log = tmp / "redis.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-             "no", "--dir", str(tmp)],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        from redis import Redis
-        from redis.exceptions import RedisError
-
-        client = Redis(port=port, socket_connect_timeout=1)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                client.ping()
-                break
-            except RedisError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start:\n{tail(log)}") from None
-                time.sleep(0.05)
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0", f"Redis 127.0.0.1:{port} (private redis-server)"
-    finally:
-        stop(proc)
-
-
-def migrate(url: str, environ: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", "import sys; from ivr.migrate import upgrade; upgrade(sys.argv[1])",
-         url],
-        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    if result.returncode:
-        raise RuntimeError(f"migrating failed:\n{result.stderr[-3000:]}")
+    with private_redis(tmp) as (own, _):
+        yield own, f"Redis {own.split('//')[-1].rsplit('/', 1)[0]} (private redis-server)"
 
 
 @contextlib.contextmanager
@@ -240,35 +181,9 @@ def gunicorn(environ: dict[str, str], workers: int, tmp: Path) -> Iterator[tuple
         "--no-control-socket",  # another gunicorn may use ~/.gunicorn/gunicorn.ctl
         "ivr.app:create_app()",
     ]  # fmt: skip
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env={**environ, "IVR_PUBLIC_URL": base_url},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = spawn(cmd, log, {**environ, "IVR_PUBLIC_URL": base_url})
     try:
-        deadline = time.monotonic() + 60
-        while True:  # until /healthz answers 200 (database and Redis reachable)
-            if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{tail(log)}")
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            try:
-                conn.request("GET", "/healthz")
-                response = conn.getresponse()
-                response.read()
-                if response.status == 200:
-                    break
-            except (OSError, http.client.HTTPException):
-                pass
-            finally:
-                conn.close()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn not ready after 60 s:\n{tail(log)}")
-            time.sleep(0.1)
+        wait_healthy(port, proc, log)  # database and Redis reachable
         yield base_url, log, proc.pid
     finally:
         stop(proc)

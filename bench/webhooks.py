@@ -41,9 +41,7 @@ import multiprocessing as mp
 import os
 import random
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -61,6 +59,15 @@ if str(ROOT) not in sys.path:
 
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from bench.stack import (  # noqa: E402
+    free_port,
+    migrate,
+    private_redis,
+    spawn,
+    stop,
+    tail,
+    wait_healthy,
+)
 from ivr.settings import load_settings  # noqa: E402
 
 RATIO_TARGET = 0.70
@@ -101,12 +108,6 @@ OWN_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PROMETHEUS_MULTIPROC_DI
 
 
 # --- servers ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,6 @@ def cpu_now(server_pid: int, journal_pids: tuple[int, ...] = ()) -> CpuSnapshot 
         return None
 
 
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @dataclass
 class Server:
     name: str
@@ -198,46 +192,6 @@ class Server:
             return self.log_path.read_text(errors="replace").count(text)
         except OSError:
             return 0
-
-
-def wait_ready(server: Server, timeout: float = 60.0) -> None:
-    """Until GET /healthz answers 200 (the master binds first; workers load the app)."""
-    port = urlsplit(server.base_url).port
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(
-                f"{server.name}: gunicorn exited with status {server.proc.returncode}:\n"
-                f"{tail(server.log_path)}"
-            )
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        try:
-            conn.request("GET", "/healthz")
-            response = conn.getresponse()
-            response.read()
-            if response.status == 200:
-                return
-        except (OSError, http.client.HTTPException):
-            pass
-        finally:
-            conn.close()
-        time.sleep(0.1)
-    raise RuntimeError(f"{server.name}: not ready after {timeout:.0f} s:\n{tail(server.log_path)}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM (gunicorn's graceful stop: the master waits for its workers), then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        # The master is still alive (not reaped), so its process group is still the one
-        # start_new_session made for it: kill the master and its workers together.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 @contextlib.contextmanager
@@ -270,24 +224,14 @@ def gunicorn(
     log_path = tmp / f"{name}-gunicorn.log"
     metrics_dir = tmp / f"{name}-metrics"  # else ivr/gunicorn.py makes one and leaves it
     metrics_dir.mkdir()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env={
-                **environ,
-                "IVR_PUBLIC_URL": base_url,
-                "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-            },
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches the bench, which stops the server
-        )
+    env = {**environ, "IVR_PUBLIC_URL": base_url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    proc = spawn(cmd, log_path, env)
     try:
-        server = Server(name, base_url, proc, log_path)
-        wait_ready(server)
-        yield server
+        try:
+            wait_healthy(port, proc, log_path)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{name}: {exc}") from None
+        yield Server(name, base_url, proc, log_path)
     finally:
         stop(proc)
 
@@ -310,24 +254,6 @@ def server_environ(tmp: Path, auth_token: str) -> dict[str, str]:
 
 
 # --- database -----------------------------------------------------------------------------
-
-
-def migrate(url: str, environ: dict[str, str]) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from ivr.migrate import upgrade; upgrade(sys.argv[1])",
-            url,
-        ],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode:
-        raise RuntimeError(f"migrating {url.split('@')[-1]} failed:\n{result.stderr[-3000:]}")
 
 
 @contextlib.contextmanager
@@ -422,74 +348,16 @@ class Journal:
 @contextlib.contextmanager
 def journal_services(tmp: Path, environ: dict[str, str]) -> Iterator[Journal]:
     """Start Redis on a free port and ``ivr worker`` on it; sets REDIS_URL in ``environ``."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        raise RuntimeError(
-            "redis-server not found (scripts/test-services installs it; or --no-redis)"
-        )
-    port = free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    procs: list[subprocess.Popen] = []
-    try:
-        with open(tmp / "redis.log", "wb") as log:
-            redis = subprocess.Popen(
-                [
-                    executable,
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    str(tmp),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        procs.append(redis)
-        wait_for_redis(url, redis, tmp / "redis.log")
+    with private_redis(tmp) as (url, redis):
         environ["REDIS_URL"] = url
         worker_log = tmp / "worker.log"
-        with open(worker_log, "wb") as log:
-            worker = subprocess.Popen(
-                [str(Path(sys.executable).parent / "ivr"), "worker", "--queues", "events"],
-                cwd=ROOT,
-                env=environ,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        procs.append(worker)
-        yield Journal(redis, worker, url, worker_log)
-    finally:
-        environ.pop("REDIS_URL", None)
-        for proc in reversed(procs):
-            stop(proc)
-
-
-def wait_for_redis(url: str, proc: subprocess.Popen, log: Path, timeout: float = 15.0) -> None:
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    client = Redis.from_url(url, socket_connect_timeout=1)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                client.ping()
-                return
-            except RedisError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start:\n{tail(log)}") from None
-                time.sleep(0.1)
-    finally:
-        client.close()
+        ivr = str(Path(sys.executable).parent / "ivr")
+        worker = spawn([ivr, "worker", "--queues", "events"], worker_log, environ)
+        try:
+            yield Journal(redis, worker, url, worker_log)
+        finally:
+            environ.pop("REDIS_URL", None)
+            stop(worker)
 
 
 # --- load ---------------------------------------------------------------------------------
