@@ -15,12 +15,11 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 
 from ivr import db
 from ivr.fax.models import FaxRequest
 from ivr.logs import mask_number
-from ivr.voice.security import public_url
+from ivr.voice.security import signed_with
 
 log = logging.getLogger("ivr.fax")
 bp = Blueprint("fax_callbacks", __name__, url_prefix="/fax")
@@ -37,20 +36,11 @@ def status_callback_url() -> str:
     return f"{current_app.config['SETTINGS'].public_url}{PATH}"
 
 
-def signed_by_fax_api() -> bool:
-    """The signature Twilio's RequestValidator expects, keyed with the fax API's token."""
-    signature = request.headers.get("X-Twilio-Signature", "")
-    token = current_app.config["SETTINGS"].fax.rest_token
-    if not signature or not token:
-        return False
-    return RequestValidator(token).validate(public_url(), request.form, signature)
-
-
 @bp.post("/status")
 def fax_status() -> Response:
     if request.mimetype != "application/x-www-form-urlencoded":
         abort(400)
-    if not signed_by_fax_api():
+    if not signed_with(current_app.config["SETTINGS"].fax.rest_token):
         log.warning("rejected unsigned or forged %s", request.path)
         abort(403)
     form = request.form

@@ -27,10 +27,15 @@ def public_url() -> str:
 
 
 def is_signed() -> bool:
+    return signed_with(current_app.config["SETTINGS"].twilio_auth_token)
+
+
+def signed_with(token: str) -> bool:
+    """The request carries Twilio's signature, keyed with ``token``, of IVR_PUBLIC_URL + path."""
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature:
+    if not signature or not token:
         return False
-    validator = RequestValidator(current_app.config["SETTINGS"].twilio_auth_token)
+    validator = RequestValidator(token)
     url = public_url()
     # Twilio signs the URL it called, which is ours as written: one HMAC decides. Only a
     # mismatch pays for validate(), which also tries the URL with and without its port.
