@@ -77,8 +77,9 @@ def starts_call(events: list[Event]) -> bool:
 def save(events: list[Event], status: str | None = None, recording: str = "") -> bool:
     """Record the request's events once, then start the jobs they call for.
 
-    Menu steps after the call's first request go to the call journal when
-    there is one (Redis); the rest is written here. A database failure never silences the call: it is
+    A request that only records steps goes to the call journal when there is
+    one (Redis), the call's first request after creating the call's row; the
+    rest is written here. A database failure never silences the call: it is
     logged and the caller still gets the TwiML. Returns False when nothing
     could be stored.
     """
