@@ -25,45 +25,25 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
 from ivr import db
-from ivr.app import create_app
-from ivr.db import Base
 from ivr.fax.models import FaxRequest
-from ivr.settings import load_settings
 from ivr.simulator import Phone, flask_transport
-from tests.conftest import AUTH_TOKEN, PUBLIC_URL, app_environ
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL
+from tests.voicemail.conftest import make_live_app  # noqa: F401 - the fixture make_fax_app uses
 
 CALLER = "+8643188881234"  # Changchun: local fax numbers get 0431
 
 
 @pytest.fixture
-def make_fax_app(database_url, tmp_path) -> Callable[..., Flask]:
-    apps: list[Flask] = []
-
+def make_fax_app(make_live_app, tmp_path) -> Callable[..., Flask]:  # noqa: F811 - the fixture
     def make(**extra: str) -> Flask:
-        environ = app_environ(
-            database_url, tmp_path, IVR_FAX_OUTBOX=str(tmp_path / "outbox"), **extra
-        )
-        app = create_app(
-            {"SETTINGS": load_settings(environ), "TESTING": True, "JOB_BACKOFF_SCALE": 0.001}
-        )
-        apps.append(app)
-        return app
+        return make_live_app(backoff_scale=0.001, IVR_FAX_OUTBOX=str(tmp_path / "outbox"), **extra)
 
-    yield make
-    if apps:
-        with apps[0].app_context():
-            session = db.session()
-            for table in reversed(Base.metadata.sorted_tables):
-                session.execute(delete(table))
-            session.commit()
-        for app in apps:
-            with app.app_context():
-                db.engine().dispose()
+    return make
 
 
 @pytest.fixture

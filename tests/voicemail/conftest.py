@@ -89,7 +89,7 @@ def make_live_app(database_url, tmp_path):
     """Build apps on the real (committing) database; tables are emptied afterwards."""
     apps = []
 
-    def make(**extra: str):
+    def make(backoff_scale: float = 0.01, **extra: str):
         environ = app_environ(
             database_url,
             tmp_path,
@@ -98,7 +98,11 @@ def make_live_app(database_url, tmp_path):
             **extra,
         )
         app = create_app(
-            {"SETTINGS": load_settings(environ), "TESTING": True, "JOB_BACKOFF_SCALE": 0.01}
+            {
+                "SETTINGS": load_settings(environ),
+                "TESTING": True,
+                "JOB_BACKOFF_SCALE": backoff_scale,
+            }
         )
         apps.append(app)
         return app
