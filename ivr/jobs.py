@@ -166,14 +166,16 @@ class InProcessJobs:
         self.lock = threading.Lock()
 
     def enqueue(self, name: str, *args: Any, job_id: str | None = None, delay: int = 0) -> bool:
-        future = self.executor.submit(self._run, name, args, delay)
+        if delay:  # a timer, not a sleep: the job thread stays free for the others
+            threading.Timer(delay * self.backoff_scale, self.enqueue, (name, *args)).start()
+            return True
+        future = self.executor.submit(self._run, name, args)
         with self.lock:
             self.futures = [f for f in self.futures if not f.done()] + [future]
         return True
 
-    def _run(self, name: str, args: tuple[Any, ...], delay: int = 0) -> None:
+    def _run(self, name: str, args: tuple[Any, ...]) -> None:
         spec = TASKS[name]
-        time.sleep(delay * self.backoff_scale)
         for attempt, pause in enumerate((*spec.retry_intervals, None)):
             try:
                 with self.app.app_context():
