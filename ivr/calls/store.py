@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -121,7 +121,8 @@ def record_batch(db: Session, entries: list[Entry]) -> None:
     """Store many requests' calls and events in three statements (the journal's flush).
 
     A call first seen here starts at its earliest entry; one that exists keeps
-    its row (a status callback may have created it). Entries seen before add nothing.
+    its row (a status callback may have created it) but starts no later than
+    its earliest entry. Entries seen before add nothing.
     """
     if not entries:
         return
@@ -129,11 +130,34 @@ def record_batch(db: Session, entries: list[Entry]) -> None:
     for entry in sorted(entries, key=lambda e: e.at):
         first.setdefault(entry.call_sid, entry)
     calls = Call.__table__
-    db.execute(_insert(db, calls).on_conflict_do_nothing(), [e.call_row() for e in first.values()])
+    insert = _insert(db, calls)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[calls.c.sid],
+        set_={"started_at": insert.excluded.started_at},
+        where=calls.c.started_at > insert.excluded.started_at,
+    )
+    db.execute(upsert, [e.call_row() for e in first.values()])
     found = select(calls.c.sid, calls.c.id).where(calls.c.sid.in_(list(first)))
     ids = dict(db.execute(found).all())
-    rows = [row for entry in entries for row in entry.event_rows(ids[entry.call_sid])]
-    db.execute(_insert(db, CallEvent.__table__).on_conflict_do_nothing(), rows)
+    _insert_events(db, [row for e in entries for row in e.event_rows(ids[e.call_sid])])
+
+
+# PostgreSQL takes a batch of events as one INSERT of a JSON array, as many rows as
+# there are; given the rows themselves, psycopg sends one INSERT per row.
+INSERT_JSON_ROWS = text(
+    "INSERT INTO call_events (call_id, key, kind, node, digits, detail, created_at)"
+    " SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS t(call_id integer, key text,"
+    " kind text, node text, digits text, detail json, created_at timestamptz)"
+    " ON CONFLICT DO NOTHING"
+)
+
+
+def _insert_events(db: Session, rows: list[dict[str, Any]]) -> None:
+    if db.get_bind().dialect.name != "postgresql":  # SQLite, in process: rows are cheap
+        db.execute(_insert(db, CallEvent.__table__).on_conflict_do_nothing(), rows)
+        return
+    text_rows = json.dumps(rows, ensure_ascii=False, default=datetime.isoformat)
+    db.execute(INSERT_JSON_ROWS, {"rows": text_rows})
 
 
 def apply_status(call: Call, status: str, duration: str | None) -> bool:

@@ -70,18 +70,27 @@ def has_effects(events: list[Event]) -> bool:
     return any(event.kind in domain.EVENT_KINDS for domain in EFFECTS for event in events)
 
 
-def starts_call(events: list[Event]) -> bool:
-    return any(event.kind == "incoming" for event in events)
+def records(response: VoiceResponse) -> bool:
+    """The TwiML starts a recording (<Record>, or a recorded <Dial>)."""
+    return any(
+        verb.name == "Record"
+        or (verb.name == "Dial" and str(verb.attrs.get("record", "")).startswith("record"))
+        for verb in response.verbs
+    )
 
 
-def save(events: list[Event], status: str | None = None, recording: str = "") -> bool:
+def save(
+    events: list[Event], status: str | None = None, recording: str = "", *, opens: bool = False
+) -> bool:
     """Record the request's events once, then start the jobs they call for.
 
     A request that only records steps goes to the call journal when there is
-    one (Redis), the call's first request after creating the call's row; the
-    rest is written here. A database failure never silences the call: it is
-    logged and the caller still gets the TwiML. Returns False when nothing
-    could be stored.
+    one (Redis), which creates the call's row too; the rest is written here.
+    ``opens``: the call's row is needed at once (written here, the steps still
+    journaled), because the request starts a recording whose callback does not
+    name the caller. A database failure never silences the call: it is logged
+    and the caller still gets the TwiML. Returns False when nothing could be
+    stored.
     """
     form = request.form
     locale = bundle().locale_for(form.get("To", ""))
@@ -98,7 +107,7 @@ def save(events: list[Event], status: str | None = None, recording: str = "") ->
     quiet = not status and not recording and not has_effects(events)  # only to be recorded
     log = journal.journal()
     if quiet and log is not None:
-        if starts_call(events):
+        if opens:
             open_call(entry)
         if log.append(entry):
             return True
@@ -131,8 +140,8 @@ def save(events: list[Event], status: str | None = None, recording: str = "") ->
 
 
 def open_call(entry: store.Entry) -> None:
-    """Create the call's row at once: it holds the caller's number, which later
-    callbacks (recordings) do not repeat. The journal creates it if this fails."""
+    """Create the call's row at once: it holds the caller's number, which a
+    recording callback does not repeat. The journal creates it if this fails."""
     try:
         session = db.session()
         store.ensure_call(session, entry)
@@ -165,7 +174,7 @@ def incoming() -> Response:
     turn = new_turn(CallState(node=bundle().start))
     turn.event("incoming")
     engine.enter(turn, turn.state.node)
-    save(turn.events)
+    save(turn.events, opens=records(turn.response))
     return twiml(turn.response)
 
 
@@ -176,7 +185,7 @@ def enter_node(node: str) -> Response:
     g.call_sid = request.form["CallSid"]
     turn = new_turn(state_from_request(node))
     engine.enter(turn, turn.state.node)
-    save(turn.events)
+    save(turn.events, opens=records(turn.response))
     return twiml(turn.response)
 
 
@@ -191,7 +200,7 @@ def node_input(node: str) -> Response:
         sensitive = REGISTRY[turn.node.type].sensitive_input
         turn.event("digits", "***" if sensitive else params["Digits"])
     engine.handle(turn, params)
-    save(turn.events)
+    save(turn.events, opens=records(turn.response))
     return twiml(turn.response)
 
 
@@ -260,5 +269,6 @@ def fallback() -> Response:
             recording_status_callback_event="completed absent",
         )
         response.hangup()
-    save([Event("fallback", detail={"error": request.form.get("ErrorCode", "")})])
+    event = Event("fallback", detail={"error": request.form.get("ErrorCode", "")})
+    save([event], opens=records(response))
     return twiml(response)

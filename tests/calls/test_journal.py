@@ -20,6 +20,7 @@ from ivr.calls.store import Entry
 from ivr.flows.turn import Event
 from ivr.settings import load_settings
 from ivr.simulator import Phone, flask_transport
+from ivr.voicemail.models import Voicemail
 from tests.conftest import AUTH_TOKEN, CENTRE_TZ, PUBLIC_URL, app_environ
 from tests.voice.test_security import PARAMS, SID, post, sign
 
@@ -102,6 +103,22 @@ def test_menu_steps_wait_in_the_journal_until_the_worker_writes_them(app, staffe
     run_worker(app)
     assert steps(app, record.sid) == WALK  # in the order they happened
     assert backlog(app) == 0
+    with app.app_context():  # the status callback created the row; the call began earlier
+        call = db.session().scalars(select(Call).where(Call.sid == record.sid)).one()
+        first = min(event.created_at for event in call.events)
+    assert call.started_at == first
+
+
+def test_a_voicemail_names_its_caller_before_the_journal_is_written(app, staffed_hours):
+    """Twilio's recording callback does not name the caller; the message still does."""
+    transport = flask_transport(app.test_client(), PUBLIC_URL)
+    recording = f"https://api.twilio.com/2010-04-01/Accounts/{'AC' + '0' * 32}/Recordings/RE1"
+    phone = Phone(transport, PUBLIC_URL, AUTH_TOKEN, caller=CALLER, recording_url=recording)
+    record = phone.call(["2", "1"])
+    assert backlog(app) > 0  # the menu steps are not written yet
+    with app.app_context():
+        message = db.session().scalars(select(Voicemail).where(Voicemail.call_sid == record.sid))
+        assert message.one().caller == CALLER
 
 
 def test_retried_menu_webhooks_are_written_once(app, client, redis_url):
@@ -149,7 +166,7 @@ def test_while_the_database_is_down_menu_steps_wait_in_the_journal(
     app = create_app({"SETTINGS": load_settings(app_environ(down, tmp_path, REDIS_URL=redis_url))})
     phone = Phone(flask_transport(app.test_client(), PUBLIC_URL), PUBLIC_URL, AUTH_TOKEN)
     phone.call(["1"], sid=SID)
-    assert backlog(app) == 2  # the first request too: its write failed
+    assert backlog(app) == 2  # the incoming webhook and the key
 
 
 def test_metrics_show_the_journal_backlog(app, client, staffed_hours):

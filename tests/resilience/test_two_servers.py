@@ -155,9 +155,9 @@ def test_twilio_retries_to_both_servers_change_the_database_once(
     )
     assert {status for status, _ in answers} == {200}
     assert len({body for _, body in answers}) == 1  # the same TwiML every time
-    assert rows(clean_tables, "SELECT count(*) FROM calls") == [(1,)]
-    # Six journal entries, written as one request's steps.
+    # Six journal entries, written as one call and one request's steps.
     assert "written: 6 request(s)" in launcher.run_ivr(["calls", "flush"], private_redis.url)
+    assert rows(clean_tables, "SELECT count(*) FROM calls") == [(1,)]
     assert kinds(clean_tables, first).count("incoming") == 1
 
     # The final status callback three times: one status event, the status and duration.
