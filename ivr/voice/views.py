@@ -24,6 +24,7 @@ from ivr.flows import FlowBundle, engine
 from ivr.flows.nodes import REGISTRY
 from ivr.flows.turn import CallState, Event, Turn
 from ivr.voice.security import request_key, twilio_webhook
+from ivr.voice.twiml_text import to_xml
 from ivr.voicemail import service as voicemail
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -39,7 +40,7 @@ def link(kind: str, state: CallState) -> str:
 
 
 def twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
+    return Response(to_xml(response), mimetype="text/xml")
 
 
 def new_turn(state: CallState) -> Turn:
