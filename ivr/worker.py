@@ -3,7 +3,7 @@
 With ``--processes N`` one parent loads the models and forks N workers (RQ's
 WorkerPool), which respawns any that dies. Forked workers share the model's
 memory pages: one copy per host instead of N, and decoders running side by side
-contend far less for the CPU caches (bench/transcribe.py: 2 workers 1.69-2.20x
+contend far less for the CPU caches (bench/transcribe.py: 2 workers 1.52-2.22x
 as fast as 1 when they share the model, 1.39-1.67x with a copy each).
 """
 
