@@ -1,8 +1,8 @@
-"""TwiML as text: the bytes twilio's ``TwiML.to_xml()`` writes, several times faster.
+"""TwiML as text: what twilio's ``TwiML.to_xml()`` writes, four times faster.
 
-The twilio library builds the verbs; it then serialises them through an
-ElementTree, which costs a webhook as much as signature check, flow and
-journal together. This writes the same text directly from the verbs (a test
+The twilio library builds the verbs; its ``to_xml()`` then converts them to
+an ElementTree and serialises that: 60-80 us for one of the menus' answers,
+on every webhook. This writes the same text directly from the verbs (a test
 compares the two on generated documents).
 """
 
