@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ivr import db
 from ivr.fax.models import FaxRequest
 from ivr.logs import mask_number
-from ivr.voice.security import signed_with
+from ivr.voice.security import require_signed
 
 log = logging.getLogger("ivr.fax")
 bp = Blueprint("fax_callbacks", __name__, url_prefix="/fax")
@@ -38,11 +38,7 @@ def status_callback_url() -> str:
 
 @bp.post("/status")
 def fax_status() -> Response:
-    if request.mimetype != "application/x-www-form-urlencoded":
-        abort(400)
-    if not signed_with(current_app.config["SETTINGS"].fax.rest_token):
-        log.warning("rejected unsigned or forged %s", request.path)
-        abort(403)
+    require_signed(current_app.config["SETTINGS"].fax.rest_token)
     form = request.form
     sid, status = form.get("FaxSid", ""), form.get("FaxStatus", "")
     if not FAX_SID.fullmatch(sid) or status not in FAX_STATUSES:

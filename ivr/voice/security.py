@@ -26,10 +26,6 @@ def public_url() -> str:
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
 
-def is_signed() -> bool:
-    return signed_with(current_app.config["SETTINGS"].twilio_auth_token)
-
-
 def signed_with(token: str) -> bool:
     """The request carries Twilio's signature, keyed with ``token``, of IVR_PUBLIC_URL + path."""
     signature = request.headers.get("X-Twilio-Signature", "")
@@ -43,6 +39,15 @@ def signed_with(token: str) -> bool:
     return hmac.compare_digest(expected, signature) or validator.validate(
         url, request.form, signature
     )
+
+
+def require_signed(token: str) -> None:
+    """400 unless the request is a form post, 403 unless ``token`` signed it (Twilio's way)."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        abort(400)
+    if not signed_with(token):
+        current_app.logger.warning("rejected unsigned or forged %s", request.path)
+        abort(403)
 
 
 def well_formed() -> bool:
@@ -76,11 +81,7 @@ def twilio_webhook(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if request.mimetype != "application/x-www-form-urlencoded":
-            abort(400)
-        if not is_signed():
-            current_app.logger.warning("rejected unsigned or forged %s", request.path)
-            abort(403)
+        require_signed(current_app.config["SETTINGS"].twilio_auth_token)
         if not well_formed():
             abort(400)
         return view(*args, **kwargs)
