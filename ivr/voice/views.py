@@ -133,8 +133,7 @@ def save(
         current_app.logger.exception("could not record call events; answering anyway")
         metrics.DATABASE_ERRORS.inc()
         db.session().rollback()
-        # Nothing but a record to keep: the journal writes it once the database is back.
-        return quiet and log is not None and log.append(entry)
+        return False
     for name, *args in jobs_to_run:  # after the commit, so the job sees the rows
         jobs.enqueue(name, *args)
     return True
