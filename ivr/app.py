@@ -1,4 +1,4 @@
-"""The application factory."""
+"""The application factory: the core, then every domain, then the flows they serve."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from ivr.settings import ROOT, Settings, load_settings
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. ``config`` overrides environment variables (and may hold Flask keys)."""
+    """Build the app. ``config`` overrides environment variables (and may hold Flask keys);
+    ``DOMAINS`` replaces the list of domains (``ivr.domains.DOMAINS``)."""
     config = dict(config or {})
     settings = config.pop("SETTINGS", None)
+    domains = config.pop("DOMAINS", None)
     if not isinstance(settings, Settings):
         environ = {**os.environ, **{k: str(v) for k, v in config.items() if k.isupper()}}
         settings = load_settings(environ)
@@ -31,18 +33,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in config.items() if k in ("TESTING", "JOB_BACKOFF_SCALE")})
 
     import webapp
-    from ivr import cli, db, jobs, logs, metrics
+    from ivr import cli, db, jobs, logs, metrics, ops, voice
     from ivr.calls import journal
-    from ivr.fax import ext as fax
+    from ivr.domains import DOMAINS
     from ivr.flows import ext as flows
-    from ivr.ops.views import bp as ops_bp
+    from ivr.recordings import ext as recordings
     from ivr.speech import ext as speech
     from ivr.voice.sessions import StaffSessions
-    from ivr.voice.views import bp as voice_bp
 
-    for subsystem in (logs, db, flows, fax, speech, jobs, journal, metrics, webapp, cli):
-        subsystem.init_app(app)
-    for blueprint in (voice_bp, ops_bp):
-        app.register_blueprint(blueprint)
+    for core in (logs, db, speech, jobs, journal, recordings, metrics, webapp, voice, ops, cli):
+        core.init_app(app)
+    flows.register_builtins(app)
+    for domain in DOMAINS if domains is None else domains:
+        domain.init_app(app)
+    flows.init_app(app)  # once every node type is known: checks the flows against them
     app.session_interface = StaffSessions()
     return app

@@ -70,15 +70,16 @@ def dev_init() -> None:
 @with_appcontext
 def dev_demo() -> None:
     """Create demo users and data once, so a new user can log in and try everything."""
-    from ivr.accounts.cli import demo_command as accounts_demo
+    from flask import current_app
+
     from ivr.demo import create_demo
-    from ivr.inspection.cli import demo_command as inspection_demo
+    from ivr.registry import registry
 
     for line in create_demo():
         click.echo(line)
     ctx = click.get_current_context()
-    ctx.invoke(accounts_demo)  # personal accounts for option 4
-    ctx.invoke(inspection_demo)  # agents, recorded calls, inspectors, a sampled month
+    for demo in registry(current_app).demos:  # each domain's: accounts, agents, a sampled month
+        ctx.invoke(demo)
 
 
 # --- ivr db ----------------------------------------------------------------
@@ -115,19 +116,20 @@ def flows() -> None:
     "--dir", "directory", type=click.Path(file_okay=False), help="Default: IVR_FLOWS_DIR."
 )
 def flows_check(directory: str | None) -> None:
-    """Validate every flow file; exit 1 naming file, line and problem."""
-    from ivr.fax.ext import load_for as load_fax_catalogue
-    from ivr.flows import FlowFileError, load_flows
+    """Validate every flow file and the data beside it; exit 1 naming file, line and problem.
 
-    settings = _settings()
+    Builds the app as the server would, so every domain's node types and data
+    files (fax.yaml, rubrics, phrases) are checked exactly as at start.
+    """
+    from ivr.app import create_app
+    from ivr.flows import FlowFileError
+
     try:
-        bundle = load_flows(
-            directory or settings.flows_dir, settings.timezone, settings.default_locale
-        )
-        load_fax_catalogue(bundle)  # fax.yaml beside the flow
-    except FlowFileError as exc:
+        app = create_app({"IVR_FLOWS_DIR": directory} if directory else None)
+    except (SettingsError, FlowFileError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    bundle = app.extensions["ivr.flows"]
     locales = ", ".join(bundle.prompts.by_locale)
     click.echo(
         f"ok: {bundle.id}: {len(bundle.nodes)} nodes, locales {locales}, "
@@ -267,35 +269,10 @@ def jobs_sweep() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the command groups that need an application."""
-    for command in _app_groups():
-        app.cli.add_command(command)
-
-
-def _app_groups() -> list[click.Command]:
-    from ivr.accounts.cli import cli as accounts_cli
-    from ivr.agents.cli import cli as agents_cli
+    """The core's command groups; each domain adds its own."""
     from ivr.calls.cli import cli as calls_cli
-    from ivr.fax.cli import cli as fax_cli
-    from ivr.inspection.cli import cli as inspection_cli
-    from ivr.inspection.cli import sample_command
     from ivr.speech.cli import cli as models_cli
-    from ivr.staff.cli import cli as users_cli
-    from ivr.voicemail.cli import cli as voicemail_cli
-    from ivr.voicemail.cli import transcribe_command
     from ivr.worker import worker_command
 
-    return [
-        jobs_group,
-        calls_cli,
-        models_cli,
-        users_cli,
-        voicemail_cli,
-        transcribe_command,
-        worker_command,
-        accounts_cli,
-        fax_cli,
-        inspection_cli,
-        sample_command,
-        agents_cli,
-    ]
+    for command in (jobs_group, calls_cli, models_cli, worker_command):
+        app.cli.add_command(command)

@@ -1,37 +1,9 @@
-"""Every mapped table, imported in one place for Alembic and create_all."""
+"""Every mapped table on ``Base.metadata``, for Alembic and create_all: the core's, then
+each domain's (``ivr.domains``)."""
 
-from ivr.accounts.models import PersonalAccount
-from ivr.agents.models import Agent, AgentPresence, CallRecording, QueuedCall
 from ivr.calls.models import Call, CallEvent
-from ivr.complaints.models import Ticket, TicketContact
-from ivr.fax.models import FaxRequest
-from ivr.inspection.models import (
-    AgentMonthEntry,
-    AgentMonthResult,
-    SampledCall,
-    SampleDraw,
-    ScoreFigure,
-)
-from ivr.staff.models import AuditEvent, User
-from ivr.voicemail.models import Voicemail
+from ivr.domains import import_models
 
-__all__ = [
-    "Agent",
-    "AgentMonthEntry",
-    "AgentMonthResult",
-    "AgentPresence",
-    "AuditEvent",
-    "Call",
-    "CallEvent",
-    "CallRecording",
-    "FaxRequest",
-    "PersonalAccount",
-    "QueuedCall",
-    "SampleDraw",
-    "SampledCall",
-    "ScoreFigure",
-    "Ticket",
-    "TicketContact",
-    "User",
-    "Voicemail",
-]
+import_models()
+
+__all__ = ["Call", "CallEvent"]

@@ -10,23 +10,27 @@ logged (``sensitive_input``), and no event of this node carries them.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 
-from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr import db
 from ivr.accounts import service, spoken
 from ivr.accounts.models import PersonalAccount
 from ivr.accounts.surnames import pinyin
-from ivr.flows.nodes import CountedEntry, register
 from ivr.flows.turn import Turn
+from ivr.flows.types import CountedEntry
 
 REF = re.compile(r"PA(\d{1,12})")
+DESK = "accounts"  # the service (Turn.services): an AccountDesk on the request's session
+log = logging.getLogger("ivr.accounts")
 
 
-@register
+def _desk(turn: Turn) -> service.AccountDesk:
+    return turn.services[DESK]
+
+
 class AccountLookup(CountedEntry):
     name = "account"
     failed_event = "account-failed"
@@ -48,14 +52,6 @@ class AccountLookup(CountedEntry):
     sensitive_input = True
     TRIES = service.MAX_FAILURES
 
-    def enter(self, turn: Turn) -> str | None:
-        if turn.state.tries >= self.TRIES:
-            return self._give_up(turn)
-        if turn.state.tries:  # back here after silence
-            turn.say("no_input")
-        self._ask(turn)
-        return None
-
     def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
         keyed = params.get("Digits", "").rstrip("#")
         if "*" in keyed:
@@ -66,8 +62,8 @@ class AccountLookup(CountedEntry):
                 return self._password(turn, int(REF.fullmatch(turn.state.ref).group(1)), keyed)
             return self._number(turn, keyed)
         except SQLAlchemyError:
-            current_app.logger.exception("account lookup failed: database error")
-            db.session().rollback()
+            log.exception("account lookup failed: database error")
+            _desk(turn).rollback()
             turn.event("account-unavailable")
             turn.say("service_unavailable")
             return turn.follow("after")
@@ -78,7 +74,7 @@ class AccountLookup(CountedEntry):
             turn.event("invalid")
             turn.say(turn.node["invalid_prompt"])
             return self._retry(turn)
-        account_id = service.find_id(db.session(), keyed)
+        account_id = _desk(turn).find_id(keyed)
         turn.event("account-number")
         turn.state = replace(turn.state, ref=f"PA{account_id}")
         turn.gather(
@@ -91,9 +87,7 @@ class AccountLookup(CountedEntry):
         return None
 
     def _password(self, turn: Turn, account_id: int, keyed: str) -> str | None:
-        session = db.session()
-        outcome = service.check(session, account_id, keyed, turn.now)
-        session.commit()  # the failure count must stick whatever happens to this call
+        outcome = _desk(turn).check(account_id, keyed, turn.now)
         if outcome.status == "ok":
             turn.event("account-lookup", result="ok")
             self._speak_account(turn, outcome.account)

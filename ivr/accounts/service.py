@@ -104,3 +104,22 @@ def unlock(db: Session, personal_number: str) -> bool:
         execution_options={"synchronize_session": False},
     )
     return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class AccountDesk:
+    """What the ``account`` node may do, on one request's database session."""
+
+    session: Session
+
+    def find_id(self, personal_number: str) -> int:
+        return find_id(self.session, personal_number)
+
+    def check(self, account_id: int, password: str, now: datetime) -> Outcome:
+        """Check the password; the failure count sticks whatever happens to the call."""
+        outcome = check(self.session, account_id, password, now)
+        self.session.commit()
+        return outcome
+
+    def rollback(self) -> None:
+        self.session.rollback()

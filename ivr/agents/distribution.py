@@ -16,10 +16,11 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from ivr.agents.presence import Claim, PresenceUnavailable, presence
+from ivr.agents.presence import Claim, Presence, PresenceUnavailable, presence
 from ivr.calls.models import Call
 from ivr.calls.store import FINAL
 from ivr.flows.turn import Event
+from ivr.registry import Job
 
 log = logging.getLogger("ivr.agents")
 T = TypeVar("T")
@@ -34,9 +35,8 @@ def _safely(action: str, work: Callable[[], T], default: T) -> T:
         return default
 
 
-def claim_now(centre: str, call_sid: str) -> Claim | None:
+def claim_now(backend: Presence, centre: str, call_sid: str) -> Claim | None:
     """A new caller: an agent at once, unless others are already waiting for one."""
-    backend = presence()
 
     def work() -> Claim | None:
         waiting = backend.queues([centre])[centre].waiting
@@ -47,9 +47,8 @@ def claim_now(centre: str, call_sid: str) -> Claim | None:
     return _safely("claim", work, None)
 
 
-def claim_waiting(centre: str, call_sid: str, position: int) -> Claim | None:
+def claim_waiting(backend: Presence, centre: str, call_sid: str, position: int) -> Claim | None:
     """A waiting caller (wait URL): claim only when the callers ahead are served."""
-    backend = presence()
 
     def work() -> Claim | None:
         held = backend.claimed(call_sid)
@@ -62,24 +61,24 @@ def claim_waiting(centre: str, call_sid: str, position: int) -> Claim | None:
     return _safely("claim", work, None)
 
 
-def claimed(call_sid: str) -> Claim | None:
-    return _safely("claimed", lambda: presence().claimed(call_sid), None)
+def claimed(backend: Presence, call_sid: str) -> Claim | None:
+    return _safely("claimed", lambda: backend.claimed(call_sid), None)
 
 
-def release(call_sid: str) -> int | None:
+def release(backend: Presence, call_sid: str) -> int | None:
     """The call no longer needs its agent (Dial ended, caller left): idempotent."""
-    return _safely("release", lambda: presence().release(call_sid), None)
+    return _safely("release", lambda: backend.release(call_sid), None)
 
 
-def join_queue(centre: str, call_sid: str) -> None:
-    _safely("join queue", lambda: presence().join_queue(centre, call_sid), None)
+def join_queue(backend: Presence, centre: str, call_sid: str) -> None:
+    _safely("join queue", lambda: backend.join_queue(centre, call_sid), None)
 
 
-def leave_queue(call_sid: str) -> None:
-    _safely("leave queue", lambda: presence().leave_queue(call_sid), None)
+def leave_queue(backend: Presence, call_sid: str) -> None:
+    _safely("leave queue", lambda: backend.leave_queue(call_sid), None)
 
 
-def apply_events(db: Session, call: Call, events: list[Event]) -> list[tuple]:
+def apply_events(db: Session, call: Call, events: list[Event]) -> list[Job]:
     """Webhook effects: when a call ends, free its agent and drop it from any queue.
 
     The Dial and Enqueue actions do this already; the final status callback

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.calls.models import utcnow
 from ivr.db import Base
-from ivr.recordings.models import RecordingMixin, recording_kind
+from ivr.recordings.models import RecordingMixin
 from ivr.staff.models import User
 
 
@@ -26,7 +26,6 @@ class Agent(Base):
     user: Mapped[User] = relationship()
 
 
-@recording_kind("agent-call")
 class CallRecording(RecordingMixin, Base):
     """A two-channel recording of an agent's call (caller on channel 1, agent on 2)."""
 

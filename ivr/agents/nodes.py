@@ -21,13 +21,12 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from flask import g
-
 from ivr.agents import distribution
-from ivr.agents.presence import Claim
+from ivr.agents.presence import Claim, Presence
+from ivr.flows.dialing import after_connect, connect
 from ivr.flows.directory import Centre
-from ivr.flows.nodes import NodeType, _after_connect, _connect, _silent_round, register
 from ivr.flows.turn import Turn
+from ivr.flows.types import NodeType, silent_round
 
 # Values this node speaks into prompts: {position} in line, {agent} number (工号).
 
@@ -38,8 +37,11 @@ CONNECTED = {"completed", "answered"}
 PROVINCIAL = "provincial"
 
 
-def _call_sid() -> str:
-    return g.get("call_sid", "")
+PRESENCE = "agents.presence"  # the service (Turn.services) that knows who is free
+
+
+def _presence(turn: Turn) -> Presence:
+    return turn.services[PRESENCE]
 
 
 def _number(value: object, default: int, low: int, high: int) -> int:
@@ -50,7 +52,6 @@ def _number(value: object, default: int, low: int, high: int) -> int:
     return min(max(number, low), high)
 
 
-@register
 class Agent(NodeType):
     name = "agent"
     placeholders = frozenset({"position", "agent", "centre"})
@@ -72,7 +73,7 @@ class Agent(NodeType):
         centre = turn.bundle.directory.for_caller(turn.caller)
         turn.event("route", centre=centre.code)
         if centre.ask_provincial:
-            if _silent_round(turn):
+            if silent_round(turn):
                 return None
             turn.event("menu")
             turn.gather([(turn.node["choose_prompt"], {})])
@@ -86,7 +87,7 @@ class Agent(NodeType):
             return self._waiting(turn, params)
         if "DialCallStatus" in params:
             if self._centre(turn) is None:  # a switchboard dialled directly
-                return _after_connect(turn, params)
+                return after_connect(turn, params)
             return self._dial_ended(turn, params["DialCallStatus"])
         digits = params.get("Digits", "")
         directory = turn.bundle.directory
@@ -104,10 +105,10 @@ class Agent(NodeType):
     def _connect(self, turn: Turn, centre: Centre) -> None:
         turn.say(turn.node["connecting_prompt"], centre=centre.name(turn.locale))
         if "enqueue" not in centre.agents:
-            _connect(turn, centre.agents)
+            connect(turn, centre.agents)
             return None
         turn.state = replace(turn.state, ref=f"C{centre.code}")
-        claim = distribution.claim_now(centre.code, _call_sid())
+        claim = distribution.claim_now(_presence(turn), centre.code, turn.call_sid)
         if claim is not None:
             self._dial(turn, claim, centre)
         else:
@@ -141,7 +142,7 @@ class Agent(NodeType):
 
     def _enqueue(self, turn: Turn, centre: Centre) -> None:
         queue = centre.agents["enqueue"]
-        distribution.join_queue(centre.code, _call_sid())
+        distribution.join_queue(_presence(turn), centre.code, turn.call_sid)
         turn.event("enqueue", queue=queue, centre=centre.code)
         url = turn.url("input")  # the action (QueueResult) and the wait URL (QueuePosition)
         turn.response.enqueue(
@@ -158,7 +159,7 @@ class Agent(NodeType):
             turn.event("queue-timeout", waited=waited)
             turn.response.leave()
             return None
-        claim = distribution.claim_waiting(centre.code, _call_sid(), position)
+        claim = distribution.claim_waiting(_presence(turn), centre.code, turn.call_sid, position)
         if claim is not None:
             turn.event("agent-claimed", agent=claim.agent_id, position=position, waited=waited)
             turn.response.leave()
@@ -173,11 +174,11 @@ class Agent(NodeType):
 
     # --- results --------------------------------------------------------
     def _left_queue(self, turn: Turn, result: str) -> str | None:
-        sid = _call_sid()
-        distribution.leave_queue(sid)
+        sid, backend = turn.call_sid, _presence(turn)
+        distribution.leave_queue(backend, sid)
         turn.event("connect-result", result=result)
         if result == "leave":
-            claim = distribution.claimed(sid)
+            claim = distribution.claimed(backend, sid)
             centre = self._centre(turn)
             if claim is not None and centre is not None:
                 if "transfer_prompt" in turn.node.fields:
@@ -189,14 +190,14 @@ class Agent(NodeType):
             turn.say("goodbye")
             turn.response.hangup()
             return None
-        distribution.release(sid)  # hung up, or the queue failed: nothing stays claimed
+        distribution.release(backend, sid)  # hung up, or the queue failed: nothing stays claimed
         if result == "hangup":
             return None
         turn.say("agent_unavailable")
         return self._give_up(turn)
 
     def _dial_ended(self, turn: Turn, status: str) -> str | None:
-        agent = distribution.release(_call_sid())
+        agent = distribution.release(_presence(turn), turn.call_sid)
         turn.event("connect-result", result=status, agent=agent)
         if status in CONNECTED:
             turn.say("goodbye")
@@ -215,7 +216,7 @@ class Agent(NodeType):
             and centre.code != PROVINCIAL
             and "enqueue" in provincial.agents
         ):
-            claim = distribution.claim_now(PROVINCIAL, _call_sid())
+            claim = distribution.claim_now(_presence(turn), PROVINCIAL, turn.call_sid)
             if claim is not None:
                 turn.state = replace(turn.state, ref=f"C{PROVINCIAL}")
                 if "overflow_prompt" in turn.node.fields:

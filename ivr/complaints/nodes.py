@@ -15,8 +15,8 @@ import re
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from ivr.flows.nodes import NodeType, register
 from ivr.flows.turn import Turn
+from ivr.flows.types import NodeType
 
 TARGET = re.compile(r"\+?\d{3,15}|sip:\S+")
 DEFAULT_RING_TIMEOUT = 25
@@ -24,7 +24,6 @@ CONNECTED = {"completed", "answered"}
 ATTEMPTS = 2  # empty recordings before giving up
 
 
-@register
 class Complaint(NodeType):
     name = "complaint"
     required = {

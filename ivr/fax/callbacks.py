@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ivr import db
 from ivr.fax.models import FaxRequest
 from ivr.logs import mask_number
-from ivr.voice.security import require_signed
+from ivr.signatures import require_signed
 
 log = logging.getLogger("ivr.fax")
 bp = Blueprint("fax_callbacks", __name__, url_prefix="/fax")

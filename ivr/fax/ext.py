@@ -1,8 +1,4 @@
-"""The fax catalogue, checked with the flows, and the routes a fax API calls.
-
-A bad fax.yaml stops the server. The routes are the signed document links
-(ivr/fax/media.py) and the status callback (ivr/fax/callbacks.py).
-"""
+"""The fax catalogue (flows/fax.yaml), checked with the flows."""
 
 from __future__ import annotations
 
@@ -26,10 +22,6 @@ def load_for(bundle: FlowBundle) -> Catalogue:
     return catalogue
 
 
-def init_app(app: Flask) -> None:
-    from ivr.fax.callbacks import bp as callbacks_bp
-    from ivr.fax.media import bp as media_bp
-
-    app.extensions["ivr.fax.catalogue"] = load_for(app.extensions["ivr.flows"])
-    for blueprint in (media_bp, callbacks_bp):  # the fax API's side: signed links, callbacks
-        app.register_blueprint(blueprint)
+def load_into(app: Flask, bundle: FlowBundle) -> None:
+    """At start, once the flows are loaded: a bad fax.yaml stops the server."""
+    app.extensions["ivr.fax.catalogue"] = load_for(bundle)

@@ -13,22 +13,22 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from flask import current_app
-
 from ivr.accounts import spoken
 from ivr.fax import numbers
 from ivr.fax.catalogue import Catalogue, Document
-from ivr.flows.nodes import CountedEntry, register
 from ivr.flows.turn import Turn
+from ivr.flows.types import CountedEntry
 
 REF = re.compile(r"FX(?P<key>\d{1,2})(?:-(?P<number>\d{7,12}))?")
 
 
-def catalogue() -> Catalogue:
-    return current_app.extensions["ivr.fax.catalogue"]
+CATALOGUE = "fax.catalogue"  # the service (Turn.services) holding fax.yaml's documents
 
 
-@register
+def catalogue(turn: Turn) -> Catalogue:
+    return turn.services[CATALOGUE]
+
+
 class Fax(CountedEntry):
     name = "fax"
     failed_event = "fax-failed"
@@ -47,18 +47,10 @@ class Fax(CountedEntry):
     takes_input = True
     TRIES = 3
 
-    def enter(self, turn: Turn) -> str | None:
-        if turn.state.tries >= self.TRIES:
-            return self._give_up(turn)
-        if turn.state.tries:  # back here after silence
-            turn.say("no_input")
-        self._ask(turn)
-        return None
-
     def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
         keyed = params.get("Digits", "").rstrip("#")
         match = REF.fullmatch(turn.state.ref)
-        document = catalogue().get(match["key"]) if match else None
+        document = catalogue(turn).get(match["key"]) if match else None
         if document is None:
             return self._choose(turn, keyed)
         if match["number"] is None:
@@ -70,7 +62,7 @@ class Fax(CountedEntry):
         if "*" in keyed:
             turn.event("back", keyed)
             return turn.back()
-        document = catalogue().get(keyed)
+        document = catalogue(turn).get(keyed)
         if document is None:
             turn.event("invalid", keyed)
             turn.say("invalid_choice")
@@ -122,7 +114,7 @@ class Fax(CountedEntry):
     def _ask(self, turn: Turn) -> None:
         turn.event("menu")
         match = REF.fullmatch(turn.state.ref)
-        document = catalogue().get(match["key"]) if match else None
+        document = catalogue(turn).get(match["key"]) if match else None
         if document is None:
             turn.state = replace(turn.state, ref="")
             self._ask_document(turn)
@@ -139,7 +131,7 @@ class Fax(CountedEntry):
             turn.gather([(turn.node["confirm_prompt"], {"number": number})], keep_tries=True)
 
     def _ask_document(self, turn: Turn) -> None:
-        items = catalogue().documents.values()
+        items = catalogue(turn).documents.values()
         listing = [
             turn.bundle.prompts.text(
                 turn.locale,
@@ -149,7 +141,7 @@ class Fax(CountedEntry):
             for doc in items
         ]
         separator = "，" if spoken.is_chinese(turn.locale) else ". "
-        key_digits = catalogue().key_digits
+        key_digits = catalogue(turn).key_digits
         turn.gather(
             [(turn.node["prompt"], {"documents": separator.join(listing)})],
             num_digits=key_digits,

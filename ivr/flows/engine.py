@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ivr.flows.nodes import REGISTRY
 from ivr.flows.turn import Turn
 
 MAX_HOPS = 32
@@ -13,7 +12,7 @@ def enter(turn: Turn, node_id: str) -> None:
     for _ in range(MAX_HOPS):
         turn.arrive(node_id)
         turn.event("enter")
-        next_id = REGISTRY[turn.node.type].enter(turn)
+        next_id = turn.node_type.enter(turn)
         if next_id is None:
             return
         node_id = next_id
@@ -22,6 +21,6 @@ def enter(turn: Turn, node_id: str) -> None:
 
 def handle(turn: Turn, params: dict[str, str]) -> None:
     """The caller's input (or a Dial/Enqueue result) for the node they are at."""
-    next_id = REGISTRY[turn.node.type].handle(turn, params)
+    next_id = turn.node_type.handle(turn, params)
     if next_id is not None:
         enter(turn, next_id)

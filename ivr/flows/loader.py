@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ivr.flows.directory import Directory, parse_directory
 from ivr.flows.hours import Schedule, parse_schedule
+from ivr.flows.types import ENGINE_PROMPTS, NodeTypes
 from ivr.flows.yamlfile import FlowFileError, Located, load_yaml
 
 FLOW_FILE = "hotline.yaml"
@@ -31,12 +32,6 @@ class Node:
 
     def __getitem__(self, key: str) -> Any:
         return self.fields[key]
-
-    @property
-    def takes_input(self) -> bool:
-        from ivr.flows.nodes import REGISTRY
-
-        return REGISTRY[self.type].takes_input
 
 
 @dataclass(frozen=True)
@@ -87,6 +82,7 @@ class FlowBundle:
     directory: Directory
     timezone: ZoneInfo
     source: Path
+    node_types: NodeTypes = field(hash=False, compare=False, default_factory=dict)
 
     def locale_for(self, called: str) -> str:
         return self.numbers.get(called, self.default_locale)
@@ -132,10 +128,10 @@ def _load_prompts(
     return out
 
 
-def _check_placeholders(prompts: dict[str, dict[str, Prompt]], variables: dict, base: Path) -> None:
-    from ivr.flows.nodes import REGISTRY
-
-    runtime = set().union(*(node_type.placeholders for node_type in REGISTRY.values()))
+def _check_placeholders(
+    prompts: dict[str, dict[str, Prompt]], variables: dict, base: Path, node_types: NodeTypes
+) -> None:
+    runtime = set().union(*(node_type.placeholders for node_type in node_types.values()))
     for locale, table in prompts.items():
         allowed = runtime | set(variables.get(locale, {}))
         for prompt_id, prompt in table.items():
@@ -155,17 +151,20 @@ def _check_placeholders(prompts: dict[str, dict[str, Prompt]], variables: dict, 
 
 
 def _check_node(
-    node_id: str, spec: Located, ids: set[str], prompt_ids: set[str], schedules: dict[str, Schedule]
+    node_id: str,
+    spec: Located,
+    ids: set[str],
+    prompt_ids: set[str],
+    schedules: dict[str, Schedule],
+    node_types: NodeTypes,
 ) -> None:
-    from ivr.flows.nodes import REGISTRY
-
     kind = spec.get("type")
-    if kind not in REGISTRY:
+    if kind not in node_types:
         raise spec.error(
-            f"node {node_id!r}: unknown type {kind!r} (known: {', '.join(sorted(REGISTRY))})",
+            f"node {node_id!r}: unknown type {kind!r} (known: {', '.join(sorted(node_types))})",
             "type" if "type" in spec else None,
         )
-    node_type = REGISTRY[kind]
+    node_type = node_types[kind]
     allowed = {"type"} | set(node_type.required) | set(node_type.optional)
     for key in spec:
         if key not in allowed:
@@ -221,10 +220,11 @@ def load_flows(
     timezone: ZoneInfo,
     default_locale: str | None = None,
     audio_base_url: str = "",
+    *,
+    node_types: NodeTypes,
 ) -> FlowBundle:
-    from ivr.flows.nodes import ENGINE_PROMPTS, load_node_types
-
-    for node_type in load_node_types().values():
+    """Load and check the flows folder against the app's node types (``ivr.registry``)."""
+    for node_type in node_types.values():
         kinds = set(node_type.required.values()) | set(node_type.optional.values())
         if kinds - FIELD_KINDS:  # a programming error, not a flow-file one
             raise TypeError(
@@ -272,7 +272,7 @@ def load_flows(
     variables = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in variables_raw.items()}
 
     prompts = _load_prompts(base, locales, flow)
-    _check_placeholders(prompts, variables, base)
+    _check_placeholders(prompts, variables, base, node_types)
     reference = prompts[default]
     for locale, table in prompts.items():
         path = base / "prompts" / f"{locale}.yaml"
@@ -303,7 +303,12 @@ def load_flows(
     ids = {str(k) for k in nodes_raw}
     for node_id, spec in nodes_raw.items():
         _check_node(
-            str(node_id), _mapping(spec, nodes_raw, node_id), ids, set(reference), schedules
+            str(node_id),
+            _mapping(spec, nodes_raw, node_id),
+            ids,
+            set(reference),
+            schedules,
+            node_types,
         )
     nodes = {
         str(node_id): Node(
@@ -326,4 +331,5 @@ def load_flows(
         directory=directory,
         timezone=timezone,
         source=base,
+        node_types=dict(node_types),
     )

@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.flows.collect import KEYPAD, Collector
+
 if TYPE_CHECKING:
     from ivr.flows.loader import FlowBundle, Node
+    from ivr.flows.types import NodeType
 
 MAX_STACK = 12
 # A recording to confirm (RE...), or the centre whose agents a call waits for (C0431, Cprovincial),
@@ -66,19 +69,31 @@ class Event:
 
 @dataclass
 class Turn:
+    """One webhook's walk. Everything a node needs comes in here, so nodes (and the
+    engine) never reach for the web framework: ``services`` holds what domains
+    provide to their nodes (a fax catalogue, agents' presence, account lookups),
+    built lazily by the web layer."""
+
     bundle: FlowBundle
     state: CallState
     locale: str
     caller: str
     now: datetime
     link: Linker
+    call_sid: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)  # e.g. voicemail_max_seconds
+    services: Mapping[str, Any] = field(default_factory=dict)
+    collector: Collector = KEYPAD
     response: VoiceResponse = field(default_factory=VoiceResponse)
     events: list[Event] = field(default_factory=list)
 
     @property
     def node(self) -> Node:
         return self.bundle.nodes[self.state.node]
+
+    @property
+    def node_type(self) -> NodeType:
+        return self.bundle.node_types[self.node.type]
 
     # --- speaking -------------------------------------------------------
     def say(self, prompt_id: str, target: Any = None, **values: str) -> None:
@@ -93,7 +108,7 @@ class Turn:
         """Go to ``target`` by choice: remember where we came from for ``*``."""
         here = self.state.node
         stack = self.state.stack
-        if target != here and self.bundle.nodes[here].takes_input:
+        if target != here and self.bundle.node_types[self.bundle.nodes[here].type].takes_input:
             stack = (*stack, here)[-MAX_STACK:]
         self.state = replace(self.state, node=target, stack=stack, tries=0, ref="")
 
@@ -154,22 +169,17 @@ class Turn:
         timeout: int = 6,
         keep_tries: bool = False,
     ) -> None:
-        """Ask for keys; on silence Twilio falls through to the Redirect (one more try).
+        """Ask for the caller's answer; on silence the call falls through to one more try.
 
         Input normally starts the count of tries afresh; ``keep_tries`` carries it
         into the action URL for nodes that also count wrong entries.
         """
-        options: dict[str, Any] = {
-            "action": self.url("input", tries=self.state.tries if keep_tries else 0),
-            "method": "POST",
-            "input": "dtmf",
-            "timeout": timeout,
-            "finish_on_key": finish_on_key,
-            "action_on_empty_result": False,
-        }
-        if num_digits:
-            options["num_digits"] = num_digits
-        gather = self.response.gather(**options)
-        for prompt_id, values in prompts:
-            self.say(prompt_id, gather, **values)
-        self.response.redirect(self.url("node", tries=self.state.tries + 1), method="POST")
+        self.collector.ask(
+            self,
+            prompts,
+            action=self.url("input", tries=self.state.tries if keep_tries else 0),
+            retry=self.url("node", tries=self.state.tries + 1),
+            num_digits=num_digits,
+            finish_on_key=finish_on_key,
+            timeout=timeout,
+        )

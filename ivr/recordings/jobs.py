@@ -11,7 +11,7 @@ from ivr import db, jobs
 from ivr.calls.models import utcnow
 from ivr.metrics import TRANSCRIPTION_RTF
 from ivr.recordings.media import MediaRefused, check_url, fetch
-from ivr.recordings.models import KINDS
+from ivr.recordings.sweep import model_of
 from ivr.recordings.sweep import sweep as _sweep  # noqa: F401 - registers the sweeper
 from ivr.speech import AudioError, ModelUnavailable, transcribe
 from ivr.speech.ext import registry
@@ -24,7 +24,7 @@ log = logging.getLogger("ivr.recordings")
 def download_recording(kind: str, recording_id: int) -> None:
     settings = current_app.config["SETTINGS"]
     session = db.session()
-    item = session.get(KINDS[kind], recording_id)
+    item = session.get(model_of(kind), recording_id)
     if item is None or item.download_status in ("downloaded", "refused"):
         return
     try:
@@ -54,7 +54,7 @@ def download_recording(kind: str, recording_id: int) -> None:
 def transcribe_recording(kind: str, recording_id: int) -> None:
     settings = current_app.config["SETTINGS"]
     session = db.session()
-    item = session.get(KINDS[kind], recording_id)
+    item = session.get(model_of(kind), recording_id)
     if item is None or item.download_status != "downloaded":
         return
     if item.transcript_status in ("done", "no-speech"):

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
-
-# kind -> model class; the kind names the jobs' argument and the storage folder.
-KINDS: dict[str, type] = {}
-
-
-def recording_kind(name: str) -> Callable[[type], type]:
-    def register(cls: type) -> type:
-        KINDS[name] = cls
-        cls.kind = name
-        return cls
-
-    return register
-
 
 class RecordingMixin:
     """Where the audio came from and is stored, and its transcript.
@@ -28,7 +14,7 @@ class RecordingMixin:
     transcript_status: pending | waiting-for-model | done | no-speech | failed
     """
 
-    kind: str
+    kind: str  # set when the domain registers it: ivr.registry.Registry.add_recording_kind
     recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
     media_url: Mapped[str] = mapped_column(String(512), default="")
     download_status: Mapped[str] = mapped_column(String(16), default="pending")

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from ivr import db, jobs
-from ivr.recordings.models import KINDS
+from ivr.registry import registry
 
 MAX_DOWNLOAD_ATTEMPTS = 10
 
 
+def model_of(kind: str) -> type:
+    """The table of a registered recording kind (KeyError for an unknown one)."""
+    return registry(current_app).recording_kinds[kind].model
+
+
+def kinds() -> dict[str, type]:
+    return {name: kind.model for name, kind in registry(current_app).recording_kinds.items()}
+
+
 def untranscribed() -> list[tuple[str, int]]:
     found = []
-    for kind, model in KINDS.items():
+    for kind, model in kinds().items():
         query = select(model.id).where(
             model.download_status == "downloaded",
             model.transcript_status.in_(("pending", "waiting-for-model")),
@@ -23,7 +33,7 @@ def untranscribed() -> list[tuple[str, int]]:
 
 def undownloaded() -> list[tuple[str, int]]:
     found = []
-    for kind, model in KINDS.items():
+    for kind, model in kinds().items():
         query = select(model.id).where(
             model.download_status.in_(("pending", "failed")),
             model.media_url != "",

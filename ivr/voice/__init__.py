@@ -1,1 +1,24 @@
-"""The ``voice`` blueprint: Twilio's signed webhooks, answered with TwiML."""
+"""The telephony webhooks (``/voice``): flows answered as TwiML for the configured platform."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from ivr import db, jobs
+    from ivr.calls import journal
+    from ivr.calls.recorder import Recorder
+    from ivr.registry import registry
+    from ivr.voice.profiles import PROFILES
+    from ivr.voice.views import bp
+    from webapp import register_signed
+
+    app.extensions["ivr.telephony"] = PROFILES["twilio"]
+    app.extensions["ivr.recorder"] = Recorder(
+        session=db.session,
+        plugins=registry(app),
+        journal=journal.journal,
+        enqueue=jobs.enqueue,
+    )
+    register_signed(app, bp)

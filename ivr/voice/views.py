@@ -1,7 +1,9 @@
-"""Twilio webhooks. Each answers from the signed URL state in milliseconds.
+"""The telephony webhooks. Each answers from the signed URL state in milliseconds.
 
 The database records what happened but is not needed to answer: if it is
-down, the caller still hears the menu (and the failure is logged).
+down, the caller still hears the menu (and the failure is logged). What the
+domains do with a request's events, and with recording callbacks, is
+registered in ``ivr.registry``; this module names no domain.
 """
 
 from __future__ import annotations
@@ -10,22 +12,15 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, g, request
-from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import db, jobs, metrics
-from ivr.agents import distribution as acd
-from ivr.agents import recordings as agent_recordings
-from ivr.calls import journal, store
-from ivr.calls.models import Call
-from ivr.complaints import service as complaints
-from ivr.fax import service as fax
+from ivr import metrics
+from ivr.calls import store
+from ivr.calls.recorder import Recorder, RecordingUpdate
 from ivr.flows import FlowBundle, engine
-from ivr.flows.nodes import REGISTRY
 from ivr.flows.turn import CallState, Event, Turn
+from ivr.registry import LazyServices, registry
 from ivr.voice.security import request_key, twilio_webhook
-from ivr.voice.twiml_text import to_xml
-from ivr.voicemail import service as voicemail
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -40,7 +35,7 @@ def link(kind: str, state: CallState) -> str:
 
 
 def twiml(response: VoiceResponse) -> Response:
-    return Response(to_xml(response), mimetype="text/xml")
+    return Response(current_app.extensions["ivr.telephony"].render(response), mimetype="text/xml")
 
 
 def new_turn(state: CallState) -> Turn:
@@ -55,20 +50,13 @@ def new_turn(state: CallState) -> Turn:
         caller=request.form.get("From", ""),
         now=datetime.now(UTC),
         link=link,
+        call_sid=request.form["CallSid"],
         options={
             "voicemail_max_seconds": settings.voicemail_max_seconds,
             "recording_callback": f"{settings.public_url}/voice/recording",
         },
+        services=LazyServices(registry(current_app).services),
     )
-
-
-# Domains that act on a request's events the first time it is seen: each names the
-# event kinds it acts on (EVENT_KINDS) and does it in apply_events(session, call, events).
-EFFECTS = (voicemail, fax, complaints, acd)
-
-
-def has_effects(events: list[Event]) -> bool:
-    return any(event.kind in domain.EVENT_KINDS for domain in EFFECTS for event in events)
 
 
 def records(response: VoiceResponse) -> bool:
@@ -81,18 +69,13 @@ def records(response: VoiceResponse) -> bool:
 
 
 def save(
-    events: list[Event], status: str | None = None, recording: str = "", *, opens: bool = False
+    events: list[Event],
+    status: str | None = None,
+    recording: RecordingUpdate | None = None,
+    *,
+    opens: bool = False,
 ) -> bool:
-    """Record the request's events once, then start the jobs they call for.
-
-    A request that only records steps goes to the call journal when there is
-    one (Redis), which creates the call's row too; the rest is written here.
-    ``opens``: the call's row is needed at once (written here, the steps still
-    journaled), because the request starts a recording whose callback does not
-    name the caller. A database failure never silences the call: it is logged
-    and the caller still gets the TwiML. Returns False when nothing could be
-    stored.
-    """
+    """Record this request's events once (see :mod:`ivr.calls.recorder`)."""
     form = request.form
     locale = bundle().locale_for(form.get("To", ""))
     entry = store.Entry(
@@ -105,51 +88,14 @@ def save(
         at=datetime.now(UTC),
     )
     count(events, locale)
-    quiet = not status and not recording and not has_effects(events)  # only to be recorded
-    log = journal.journal()
-    if quiet and log is not None:
-        if opens:
-            open_call(entry)
-        if log.append(entry):
-            return True
-    jobs_to_run: list[tuple] = []
-    try:
-        session = db.session()
-        call_id = store.ensure_call(session, entry)
-        if store.record_events(session, call_id, entry) and not quiet:
-            call = session.get(Call, call_id)
-            if status:
-                store.apply_status(call, status, form.get("CallDuration"))
-            for domain in EFFECTS:
-                jobs_to_run += domain.apply_events(session, call, events)
-            if recording == agent_recordings.KIND:
-                jobs_to_run += agent_recordings.apply_recording_callback(
-                    session, call, form.to_dict(), request.args.to_dict()
-                )
-            elif recording:
-                jobs_to_run += voicemail.apply_recording_callback(session, call, form.to_dict())
-        session.commit()
-    except SQLAlchemyError:
-        current_app.logger.exception("could not record call events; answering anyway")
-        metrics.DATABASE_ERRORS.inc()
-        db.session().rollback()
-        return False
-    for name, *args in jobs_to_run:  # after the commit, so the job sees the rows
-        jobs.enqueue(name, *args)
-    return True
-
-
-def open_call(entry: store.Entry) -> None:
-    """Create the call's row at once: it holds the caller's number, which a
-    recording callback does not repeat. The journal creates it if this fails."""
-    try:
-        session = db.session()
-        store.ensure_call(session, entry)
-        session.commit()
-    except SQLAlchemyError:
-        current_app.logger.exception("could not create the call's row; the journal will")
-        metrics.DATABASE_ERRORS.inc()
-        db.session().rollback()
+    recorder: Recorder = current_app.extensions["ivr.recorder"]
+    return recorder.record(
+        entry,
+        status=status,
+        duration=form.get("CallDuration"),
+        recording=recording,
+        opens=opens,
+    )
 
 
 def count(events: list[Event], locale: str) -> None:
@@ -167,6 +113,11 @@ def state_from_request(node: str) -> CallState:
         abort(400)
 
 
+def walked(turn: Turn) -> Response:
+    save(turn.events, opens=records(turn.response))
+    return twiml(turn.response)
+
+
 @bp.post("/incoming")
 @twilio_webhook
 def incoming() -> Response:
@@ -174,8 +125,7 @@ def incoming() -> Response:
     turn = new_turn(CallState(node=bundle().start))
     turn.event("incoming")
     engine.enter(turn, turn.state.node)
-    save(turn.events, opens=records(turn.response))
-    return twiml(turn.response)
+    return walked(turn)
 
 
 @bp.post("/node/<node>")
@@ -185,8 +135,7 @@ def enter_node(node: str) -> Response:
     g.call_sid = request.form["CallSid"]
     turn = new_turn(state_from_request(node))
     engine.enter(turn, turn.state.node)
-    save(turn.events, opens=records(turn.response))
-    return twiml(turn.response)
+    return walked(turn)
 
 
 @bp.post("/input/<node>")
@@ -197,11 +146,9 @@ def node_input(node: str) -> Response:
     turn = new_turn(state_from_request(node))
     params = request.form.to_dict()
     if "Digits" in params:
-        sensitive = REGISTRY[turn.node.type].sensitive_input
-        turn.event("digits", "***" if sensitive else params["Digits"])
+        turn.event("digits", "***" if turn.node_type.sensitive_input else params["Digits"])
     engine.handle(turn, params)
-    save(turn.events, opens=records(turn.response))
-    return twiml(turn.response)
+    return walked(turn)
 
 
 @bp.post("/status")
@@ -210,18 +157,22 @@ def status() -> Response:
     """Call progress callbacks; they may arrive late or out of order."""
     g.call_sid = request.form["CallSid"]
     call_status = request.form.get("CallStatus", "")
-    event = Event("status", detail={"status": call_status})
-    save([event], status=call_status)
+    save([Event("status", detail={"status": call_status})], status=call_status)
     return Response(status=204)
 
 
 @bp.post("/recording")
 @twilio_webhook
 def recording() -> Response:
-    """Twilio's recordingStatusCallback: the audio is ready (or absent)."""
+    """The recordingStatusCallback: the audio is ready (or absent).
+
+    ``?kind=`` (signed with the URL) names the registered recording kind; none
+    means a message the caller left (a ``<Record>``: the registry's message kind).
+    """
     g.call_sid = request.form["CallSid"]
-    kind = request.args.get("kind", "voicemail")  # set in the recordingStatusCallback URL
-    if not request.form.get("RecordingSid") or kind not in ("voicemail", agent_recordings.KIND):
+    plugins = registry(current_app)
+    kind = plugins.recording_kinds.get(request.args.get("kind") or plugins.message_kind)
+    if not request.form.get("RecordingSid") or kind is None or kind.on_callback is None:
         abort(400)
     event = Event(
         "recording",
@@ -230,7 +181,8 @@ def recording() -> Response:
             "status": request.form.get("RecordingStatus", ""),
         },
     )
-    if not save([event], recording=kind):
+    update = RecordingUpdate(kind, request.form.to_dict(), request.args.to_dict())
+    if not save([event], recording=update):
         return Response(status=503)  # Twilio retries; the recording stays on Twilio meanwhile
     return Response(status=204)
 

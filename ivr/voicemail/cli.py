@@ -1,11 +1,11 @@
-"""`ivr voicemail ...` and `ivr transcribe`."""
+"""`ivr voicemail ...`: the messages callers left."""
 
 from __future__ import annotations
 
 import json
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ivr import db
@@ -45,25 +45,3 @@ def _as_dict(m: Voicemail) -> dict:
         "model": m.transcript_model,
         "handled": m.handled_at is not None,
     }
-
-
-@click.command("transcribe")
-@click.option(
-    "--pending",
-    is_flag=True,
-    required=True,
-    help="Transcribe every downloaded message without a transcript yet.",
-)
-@with_appcontext
-def transcribe_command(pending: bool) -> None:
-    """Transcribe now, in this process (e.g. after `ivr models fetch`)."""
-    from ivr.recordings.jobs import transcribe_recording
-    from ivr.recordings.models import KINDS
-    from ivr.recordings.sweep import untranscribed
-
-    pending_items = untranscribed()
-    for kind, item_id in pending_items:
-        transcribe_recording(kind, item_id)
-        item = db.session().get(KINDS[kind], item_id)
-        click.echo(f"{kind} {item_id}: {item.transcript_status} {item.transcript_text[:60]}")
-    click.echo(f"{len(pending_items)} recording(s) processed")

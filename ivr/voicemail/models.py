@@ -7,10 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ivr.calls.models import utcnow
 from ivr.db import Base
-from ivr.recordings.models import RecordingMixin, recording_kind
+from ivr.recordings.models import RecordingMixin
 
 
-@recording_kind("voicemail")
 class Voicemail(RecordingMixin, Base):
     """A recorded message, from the first Twilio callback on (so nothing is lost).
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ivr.flows.nodes import NodeType, register
 from ivr.flows.turn import Turn
+from ivr.flows.types import NodeType
 
 
-@register
 class Voicemail(NodeType):
     """Option 2: record after the beep, then keep (1) or record again (2).
 

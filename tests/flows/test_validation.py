@@ -13,6 +13,7 @@ from ivr.cli import main
 from ivr.flows import FlowFileError, load_flows
 from ivr.settings import ROOT, load_settings
 from tests.conftest import CENTRE_TZ, app_environ
+from tests.node_types import node_types
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def line_of(path: Path, needle: str) -> int:
 
 
 def test_shipped_flows_are_valid():
-    bundle = load_flows(ROOT / "flows", CENTRE_TZ)
+    bundle = load_flows(ROOT / "flows", CENTRE_TZ, node_types=node_types())
     assert set(bundle.prompts.by_locale) == {"zh-CN", "en-US"}
 
 
@@ -75,7 +76,7 @@ def test_invalid_flow_files_are_reported_with_file_line_and_reason(
     path = flows / file
     edit(path, old, new)
     with pytest.raises(FlowFileError) as info:
-        load_flows(flows, CENTRE_TZ)
+        load_flows(flows, CENTRE_TZ, node_types=node_types())
     error = info.value
     assert Path(error.path) == path
     assert reason in error.reason
@@ -87,7 +88,7 @@ def test_mobile_block_errors_name_the_csv_line(flows):
     path = flows / "mobile_blocks.csv"
     path.write_text(path.read_text() + "1390999,0999\n")
     with pytest.raises(FlowFileError) as info:
-        load_flows(flows, CENTRE_TZ)
+        load_flows(flows, CENTRE_TZ, node_types=node_types())
     assert info.value.line == len(path.read_text().splitlines())
     assert "0999" in info.value.reason
 
@@ -124,6 +125,6 @@ def test_node_settings_are_checked_at_start_up(flows, old, new, reason):
     path = flows / "hotline.yaml"
     edit(path, old, new)
     with pytest.raises(FlowFileError) as info:
-        load_flows(flows, CENTRE_TZ)
+        load_flows(flows, CENTRE_TZ, node_types=node_types())
     assert reason in info.value.reason
     assert new in path.read_text(encoding="utf-8").splitlines()[info.value.line - 1]

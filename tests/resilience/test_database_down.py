@@ -11,12 +11,13 @@ from ivr.flows import load_flows
 from ivr.settings import ROOT
 from ivr.simulator import http_transport
 from tests.conftest import PUBLIC_URL
+from tests.node_types import node_types
 from tests.resilience.conftest import ACCOUNT_SID, CALLER, free_port, phone
 
 
 @pytest.fixture(scope="module")
 def prompts():
-    bundle = load_flows(ROOT / "flows", ZoneInfo("Asia/Shanghai"), "zh-CN")
+    bundle = load_flows(ROOT / "flows", ZoneInfo("Asia/Shanghai"), "zh-CN", node_types=node_types())
     return lambda prompt_id: bundle.prompts.text("zh-CN", prompt_id)
 
 

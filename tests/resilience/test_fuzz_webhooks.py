@@ -32,8 +32,11 @@ from werkzeug.wrappers import Request
 from ivr.flows import load_flows
 from ivr.settings import ROOT
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL
+from tests.node_types import node_types
 
-NODES = sorted(load_flows(ROOT / "flows", ZoneInfo("Asia/Shanghai"), "zh-CN").nodes)
+NODES = sorted(
+    load_flows(ROOT / "flows", ZoneInfo("Asia/Shanghai"), "zh-CN", node_types=node_types()).nodes
+)
 TABLES = ("calls", "call_events", "voicemails")
 FORM = "application/x-www-form-urlencoded"
 REFUSED = {400, 403, 404, 405}  # what an unsigned request may get

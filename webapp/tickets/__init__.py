@@ -1,1 +1,12 @@
-"""Complaint and report tickets in the staff UI (spec §5)."""
+"""Complaint and report tickets."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from webapp import register_private
+    from webapp.tickets.views import bp
+
+    register_private(app, bp)

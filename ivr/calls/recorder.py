@@ -1,0 +1,100 @@
+"""Record what one webhook request did to a call, once, and start the jobs it calls for.
+
+Twilio retries webhooks, so every write is keyed by the request (``Entry.key``)
+and a request seen before changes nothing. A request that only records menu
+steps goes to the call journal when there is one (Redis), which also creates
+the call's row; the rest is written here in one transaction, with the effects
+the domains registered for its events and, for a recording status callback,
+its recording kind's handler. Jobs are queued after the commit, so they see
+the rows. A database failure never silences the call: it is logged and the
+caller still gets the TwiML.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ivr import metrics
+from ivr.calls import store
+from ivr.calls.journal import Journal
+from ivr.calls.models import Call
+from ivr.registry import Job, RecordingKind, Registry
+
+log = logging.getLogger("ivr.calls")
+
+
+@dataclass(frozen=True)
+class RecordingUpdate:
+    """A recording status callback: its kind and what the platform posted."""
+
+    kind: RecordingKind
+    form: dict[str, str]
+    args: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Recorder:
+    session: Callable[[], Session]
+    plugins: Registry
+    journal: Callable[[], Journal | None]
+    enqueue: Callable[..., bool]
+
+    def record(
+        self,
+        entry: store.Entry,
+        *,
+        status: str | None = None,
+        duration: str | None = None,
+        recording: RecordingUpdate | None = None,
+        opens: bool = False,
+    ) -> bool:
+        """Store ``entry`` (once). ``opens``: the call's row is needed at once, because the
+        request starts a recording whose callback does not name the caller. Returns False
+        when nothing could be stored."""
+        effects = self.plugins.effects_for(entry.events)
+        quiet = not status and recording is None and not effects  # only to be recorded
+        journal = self.journal() if quiet else None
+        if journal is not None:
+            if opens:
+                self._open_call(entry)
+            if journal.append(entry):
+                return True
+        jobs: list[Job] = []
+        session = self.session()
+        try:
+            call_id = store.ensure_call(session, entry)
+            if store.record_events(session, call_id, entry) and not quiet:
+                call = session.get(Call, call_id)
+                if status:
+                    store.apply_status(call, status, duration)
+                for effect in effects:
+                    jobs += effect(session, call, list(entry.events))
+                if recording is not None and recording.kind.on_callback is not None:
+                    jobs += recording.kind.on_callback(
+                        session, call, recording.form, recording.args
+                    )
+            session.commit()
+        except SQLAlchemyError:
+            log.exception("could not record call events; answering anyway")
+            metrics.DATABASE_ERRORS.inc()
+            session.rollback()
+            return False
+        for name, *args in jobs:  # after the commit, so the job sees the rows
+            self.enqueue(name, *args)
+        return True
+
+    def _open_call(self, entry: store.Entry) -> None:
+        """Create the call's row at once; the journal creates it if this fails."""
+        session = self.session()
+        try:
+            store.ensure_call(session, entry)
+            session.commit()
+        except SQLAlchemyError:
+            log.exception("could not create the call's row; the journal will")
+            metrics.DATABASE_ERRORS.inc()
+            session.rollback()
