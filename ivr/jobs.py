@@ -205,10 +205,7 @@ class InProcessJobs:
 
 
 def init_app(app: Flask) -> None:
-    import ivr.calls.journal  # noqa: F401 - registers the tasks
-    import ivr.fax.jobs  # noqa: F401 - registers the tasks
-    import ivr.recordings.jobs  # noqa: F401 - registers the tasks
-
+    """The app's queue; tasks are registered by the packages that define them."""
     settings = app.config["SETTINGS"]
     if settings.redis_url:
         jobs: RQJobs | InProcessJobs = RQJobs(settings.redis_url)
