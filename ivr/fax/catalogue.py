@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ivr.flows.yamlfile import FlowFileError, Located, load_yaml
+from ivr.flows.yamlfile import Located, load_mapping, locale_texts
 
 CATALOGUE_FILE = "fax.yaml"
 DOCUMENTS_DIR = "fax"
@@ -53,9 +53,9 @@ def load_catalogue(flows_dir: Path | str, locales: Iterable[str]) -> Catalogue:
     path = base / CATALOGUE_FILE
     if not path.exists():
         return Catalogue({}, None)
-    data = load_yaml(path)
-    if not isinstance(data, Located) or set(data) != {"documents"}:
-        raise FlowFileError(path, getattr(data, "line", 1), "expected one key, documents")
+    data = load_mapping(path, "expected one key, documents")
+    if set(data) != {"documents"}:
+        raise data.error("expected one key, documents")
     raw = data["documents"]
     if not isinstance(raw, Located) or not raw:
         raise data.error("documents: expected a mapping of key to document", "documents")
@@ -76,25 +76,15 @@ def _document(key: str, spec: object, where: Located, base: Path, locales: list[
     for name in spec:
         if name not in FIELDS:
             raise spec.error(f"document {key}: unknown field {name!r}", name)
-    titles = spec.get("title")
-    if not isinstance(titles, Located):
-        raise spec.error(f"document {key}: title: expected one title per locale", "title")
-    for locale in locales:
-        value = titles.get(locale)
-        if not isinstance(value, str) or not value.strip():
-            raise titles.error(f"document {key}: title has no text for locale {locale}", None)
-    for locale in titles:
-        if locale not in locales:
-            raise titles.error(f"document {key}: title: unknown locale {locale!r}", locale)
+    titles = locale_texts(spec, "title", locales, what=f"document {key}: title")
     if ("text" in spec) == ("pdf" in spec):
         raise spec.error(f"document {key}: give either text or pdf (a file in fax/)", None)
     kind = "text" if "text" in spec else "pdf"
     file = _file(key, kind, spec, base)
-    clean_titles = {str(loc): str(t).strip() for loc, t in titles.items()}
     if kind == "pdf":
         if file.read_bytes()[:5] != b"%PDF-":
             raise spec.error(f"document {key}: pdf: {file.name} is not a PDF file", "pdf")
-        return Document(key, clean_titles, pdf=file)
+        return Document(key, titles, pdf=file)
     try:
         text = file.read_text(encoding="utf-8").strip()
     except UnicodeDecodeError:
@@ -103,7 +93,7 @@ def _document(key: str, spec: object, where: Located, base: Path, locales: list[
         raise spec.error(f"document {key}: text: {file.name} is empty", "text")
     if len(text) > MAX_TEXT:
         raise spec.error(f"document {key}: text: {file.name} is too long", "text")
-    return Document(key, clean_titles, text=text)
+    return Document(key, titles, text=text)
 
 
 def _file(key: str, kind: str, spec: Located, base: Path) -> Path:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from ivr.flows.directory import Directory, parse_directory
 from ivr.flows.hours import Schedule, parse_schedule
 from ivr.flows.types import ENGINE_PROMPTS, NodeTypes
-from ivr.flows.yamlfile import FlowFileError, Located, load_yaml
+from ivr.flows.yamlfile import FlowFileError, Located, check_keys, load_mapping, load_yaml
 
 FLOW_FILE = "hotline.yaml"
 TARGET = re.compile(r"\+?\d{3,15}|sip:\S+")
@@ -104,9 +104,7 @@ def _load_prompts(
             raise flow.error(
                 f"locale {locale!r} has no prompt file prompts/{locale}.yaml", "voices"
             )
-        data = load_yaml(path)
-        if not isinstance(data, Located):
-            raise FlowFileError(path, 1, "expected a mapping of prompt id to text")
+        data = load_mapping(path, "expected a mapping of prompt id to text")
         prompts = {}
         for prompt_id, value in data.items():
             if isinstance(value, str):
@@ -234,23 +232,12 @@ def load_flows(
     flow_path = base / FLOW_FILE
     if not flow_path.exists():
         raise FlowFileError(flow_path, None, "missing: the flows folder needs hotline.yaml")
-    flow = load_yaml(flow_path)
-    if not isinstance(flow, Located):
-        raise FlowFileError(flow_path, 1, "expected a mapping")
-    for key in ("id", "start", "nodes", "voices"):
-        if key not in flow:
-            raise flow.error(f"missing {key!r}")
-    unknown = set(flow) - {
-        "id",
-        "start",
-        "nodes",
-        "voices",
-        "numbers",
-        "variables",
-        "default_locale",
-    }
-    if unknown:
-        raise flow.error(f"unknown key {sorted(unknown)[0]!r}", sorted(unknown)[0])
+    flow = load_mapping(flow_path, "expected a mapping")
+    check_keys(
+        flow,
+        required=("id", "start", "nodes", "voices"),
+        optional=("numbers", "variables", "default_locale"),
+    )
 
     voices_raw = _mapping(flow["voices"], flow, "voices")
     voices = {}
@@ -290,9 +277,9 @@ def load_flows(
             )
 
     hours_path = base / "hours.yaml"
-    hours = load_yaml(hours_path) if hours_path.exists() else Located()
-    if not isinstance(hours, Located):
-        raise FlowFileError(hours_path, 1, "expected a mapping of schedule name to schedule")
+    hours = Located()
+    if hours_path.exists():
+        hours = load_mapping(hours_path, "expected a mapping of schedule name to schedule")
     schedules = {str(name): parse_schedule(str(name), spec, hours) for name, spec in hours.items()}
 
     directory = parse_directory(

@@ -6,10 +6,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from ivr import grading
     from ivr.inspection import models  # noqa: F401 - the tables
     from ivr.inspection.cli import cli, demo_command, sample_command
     from ivr.registry import registry
 
-    registry(app).demos.append(demo_command)  # agents, recorded calls, a sampled month
+    plugins = registry(app)
+    plugins.flow_data.append(lambda app, _bundle: grading.init_app(app))  # rubrics, phrases
+    plugins.demos.append(demo_command)  # agents, recorded calls, a sampled month
     app.cli.add_command(cli)
     app.cli.add_command(sample_command)

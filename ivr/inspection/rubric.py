@@ -1,18 +1,17 @@
-"""Which rubric and phrase list inspection uses, loaded from the flows directory.
+"""Which rubric and phrase list inspection uses, from the grading data of the flows directory.
 
-Both are cached while their files are unchanged; ``digest`` names the rubric
-file's contents so stored results scored under an older version are noticed.
+The running app loads and validates them once (:func:`ivr.grading.data`);
+``digest`` names the rubric file's contents so stored results scored under an
+older version are noticed.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
-
-from ivr.grading import Phrases, Rubric, load_phrases, load_rubrics
+from ivr import grading
+from ivr.grading import GradingData, Phrases, Rubric, load_grading_data
 
 RUBRIC_ID = "12333-monthly"
 
@@ -24,22 +23,16 @@ class Grading:
     digest: str
 
 
-_cache: dict[tuple[str, str, int, int], Grading] = {}
+def of(data: GradingData, rubric_id: str = RUBRIC_ID) -> Grading:
+    """The rubric ``rubric_id`` of ``data``, with its phrases and digest."""
+    return Grading(data.rubric(rubric_id), data.phrases, data.digests[rubric_id])
 
 
 def load(flows_dir: Path, rubric_id: str = RUBRIC_ID) -> Grading:
     """The rubric ``rubric_id`` from ``flows_dir/rubrics`` and ``flows_dir/phrases.yaml``."""
-    rubrics_dir = flows_dir / "rubrics"
-    phrases_path = flows_dir / "phrases.yaml"
-    stamp = max((p.stat().st_mtime_ns for p in rubrics_dir.glob("*.y*ml")), default=0)
-    key = (str(flows_dir), rubric_id, stamp, phrases_path.stat().st_mtime_ns)
-    if key not in _cache:
-        rubric = load_rubrics(rubrics_dir)[rubric_id]
-        digest = hashlib.sha256(Path(rubric.path).read_bytes()).hexdigest()
-        _cache[key] = Grading(rubric, load_phrases(phrases_path), digest)
-    return _cache[key]
+    return of(load_grading_data(flows_dir), rubric_id)
 
 
 def current() -> Grading:
     """The grading set-up of the running app (``IVR_FLOWS_DIR``)."""
-    return load(current_app.config["SETTINGS"].flows_dir)
+    return of(grading.data())

@@ -23,7 +23,7 @@ LOCALES = ("zh-CN", "en-US")
 @pytest.fixture
 def flows(tmp_path: Path) -> Path:
     target = tmp_path / "flows"
-    shutil.copytree(ROOT / "flows", target, ignore=shutil.ignore_patterns("rubrics"))
+    shutil.copytree(ROOT / "flows", target)
     return target
 
 

@@ -215,7 +215,7 @@ def test_a_pdf_document_is_sent_as_it_is(make_fax_app, at, tmp_path):
     from ivr.settings import ROOT
 
     flows = tmp_path / "flows"
-    shutil.copytree(ROOT / "flows", flows, ignore=shutil.ignore_patterns("rubrics"))
+    shutil.copytree(ROOT / "flows", flows)
     own = b"%PDF-1.4\n% a form the centre scanned\n%%EOF\n"
     (flows / "fax" / "form.pdf").write_bytes(own)
     catalogue = flows / "fax.yaml"

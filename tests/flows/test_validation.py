@@ -19,7 +19,7 @@ from tests.node_types import node_types
 @pytest.fixture
 def flows(tmp_path: Path) -> Path:
     target = tmp_path / "flows"
-    shutil.copytree(ROOT / "flows", target, ignore=shutil.ignore_patterns("rubrics"))
+    shutil.copytree(ROOT / "flows", target)
     return target
 
 

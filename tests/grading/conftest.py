@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.grading import Rubric, load_phrases, load_rubric, load_rubrics
-from ivr.grading.detect import Phrases
+from ivr.grading import Phrases, Rubric, load_phrases, load_rubric, load_rubrics
 
 CHECKS = ("greeting", "closing", "forbidden_phrase")
 

@@ -337,7 +337,7 @@ checks:
             "{zh-CN: 欢迎词, en-US: Greeting}",
             "{zh-CN: 欢迎词}",
             "{zh-CN: 欢迎词}",
-            "missing 'en-US'",
+            "'label' has no text for locale en-US",
         ),
         (
             "id: dont_know",

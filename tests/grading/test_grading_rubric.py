@@ -210,7 +210,7 @@ BAD = {
     "missing en-US label": (
         replace("{zh-CN: 错误, en-US: Mistakes}", "{zh-CN: 错误}"),
         "{zh-CN: 错误}",
-        "missing its en-US text",
+        "'label' has no text for locale en-US",
     ),
     "duplicate item id": (
         replace("      - id: greeting\n", "      - id: mistakes\n"),
