@@ -37,7 +37,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=5)
+    # No pre-ping (a round trip on every checkout, so on every webhook): a connection the
+    # server dropped fails its first statement, which invalidates the pool, and the
+    # webhooks' recorder tries such a transaction once more (ivr/calls/recorder.py).
+    return create_engine(url, pool_size=5, max_overflow=5, pool_timeout=5)
 
 
 def init_app(app: Flask) -> None:

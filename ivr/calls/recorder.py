@@ -16,14 +16,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr import metrics
 from ivr.calls import store
 from ivr.calls.journal import Journal
 from ivr.calls.models import Call
-from ivr.registry import Job, RecordingKind, Registry
+from ivr.registry import Effect, Job, RecordingKind, Registry
 
 log = logging.getLogger("ivr.calls")
 
@@ -64,29 +64,53 @@ class Recorder:
                 self._open_call(entry)
             if journal.append(entry):
                 return True
-        jobs: list[Job] = []
-        session = self.session()
         try:
-            call_id = store.ensure_call(session, entry)
-            if store.record_events(session, call_id, entry) and not quiet:
-                call = session.get(Call, call_id)
-                if status:
-                    store.apply_status(call, status, duration)
-                for effect in effects:
-                    jobs += effect(session, call, list(entry.events))
-                if recording is not None and recording.kind.on_callback is not None:
-                    jobs += recording.kind.on_callback(
-                        session, call, recording.form, recording.args
-                    )
-            session.commit()
+            jobs = self._write(entry, quiet, effects, status, duration, recording)
+        except DBAPIError as exc:
+            self.session().rollback()
+            if not exc.connection_invalidated:
+                return self._failed()
+            try:  # the server had dropped the pooled connection: once more on a new one
+                jobs = self._write(entry, quiet, effects, status, duration, recording)
+            except SQLAlchemyError:
+                self.session().rollback()
+                return self._failed()
         except SQLAlchemyError:
-            log.exception("could not record call events; answering anyway")
-            metrics.DATABASE_ERRORS.inc()
-            session.rollback()
-            return False
+            self.session().rollback()
+            return self._failed()
         for name, *args in jobs:  # after the commit, so the job sees the rows
             self.enqueue(name, *args)
         return True
+
+    def _write(
+        self,
+        entry: store.Entry,
+        quiet: bool,
+        effects: list[Effect],
+        status: str | None,
+        duration: str | None,
+        recording: RecordingUpdate | None,
+    ) -> list[Job]:
+        """One transaction: the call and events, then (first time only) their effects."""
+        jobs: list[Job] = []
+        session = self.session()
+        call_id = store.record_request(session, entry)
+        if call_id is not None and not quiet:
+            call = session.get(Call, call_id)
+            if status:
+                store.apply_status(call, status, duration)
+            for effect in effects:
+                jobs += effect(session, call, list(entry.events))
+            if recording is not None and recording.kind.on_callback is not None:
+                jobs += recording.kind.on_callback(session, call, recording.form, recording.args)
+        session.commit()
+        return jobs
+
+    @staticmethod
+    def _failed() -> bool:
+        log.exception("could not record call events; answering anyway")
+        metrics.DATABASE_ERRORS.inc()
+        return False
 
     def _open_call(self, entry: store.Entry) -> None:
         """Create the call's row at once; the journal creates it if this fails."""

@@ -100,21 +100,44 @@ def ensure_call(db: Session, entry: Entry) -> int:
     return call_id
 
 
-def record_events(db: Session, call_id: int, entry: Entry) -> bool:
-    """Store one request's events; False (and nothing written) if it was seen before.
+# PostgreSQL: the call's row (created if new) and the request's events in one statement.
+# The CTE's own insert is invisible to the same statement's SELECT, hence the UNION.
+RECORD_REQUEST = text(
+    "WITH new_call AS ("
+    " INSERT INTO calls (sid, from_number, to_number, locale, status, started_at)"
+    " VALUES (:sid, :from_number, :to_number, :locale, 'in-progress', :started_at)"
+    " ON CONFLICT (sid) DO NOTHING RETURNING id),"
+    " call AS (SELECT id FROM new_call UNION ALL"
+    " SELECT id FROM calls WHERE sid = :sid LIMIT 1)"
+    " INSERT INTO call_events (call_id, key, kind, node, digits, detail, created_at)"
+    " SELECT call.id, t.key, t.kind, t.node, t.digits, t.detail, t.created_at"
+    " FROM call, json_to_recordset(CAST(:rows AS json)) AS t(key text, kind text, node text,"
+    " digits text, detail json, created_at timestamptz)"
+    " ON CONFLICT DO NOTHING RETURNING call_id"
+)
 
-    A retried request has the same keys, so its first row conflicts and nothing
-    more is written. No savepoint and cached statements: this is on every
-    webhook's path.
+
+def record_request(db: Session, entry: Entry) -> int | None:
+    """Store one request's call (if new) and events: the call's id, or None (and nothing
+    written) if the request was seen before.
+
+    A retried request has the same event keys, so all of its rows conflict. One
+    statement on PostgreSQL, two on SQLite (which has no data-modifying CTEs);
+    no savepoint, and cached statements: this is on every webhook's path without
+    the call journal.
     """
-    rows = entry.event_rows(call_id)
+    if db.get_bind().dialect.name == "postgresql":
+        rows = [{k: v for k, v in row.items() if k != "call_id"} for row in entry.event_rows(0)]
+        params = {
+            **entry.call_row(),
+            "rows": json.dumps(rows, ensure_ascii=False, default=datetime.isoformat),
+        }
+        return db.execute(RECORD_REQUEST, params).scalars().first()
+    call_id = ensure_call(db, entry)
     table = CallEvent.__table__
-    insert = _insert(db, table).on_conflict_do_nothing()  # compiled once, then cached
-    if db.execute(insert.returning(table.c.id), rows[0]).first() is None:
-        return False  # seen before: its rows are there already
-    if rows[1:]:
-        db.execute(insert, rows[1:])
-    return True
+    insert = _insert(db, table).on_conflict_do_nothing().returning(table.c.call_id)
+    stored = db.execute(insert, entry.event_rows(call_id)).first()
+    return call_id if stored is not None else None
 
 
 def record_batch(db: Session, entries: list[Entry]) -> None:
