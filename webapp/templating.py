@@ -1,4 +1,4 @@
-"""Template filters and globals: centre-local times, durations, roles."""
+"""Template filters and globals: centre-local times, durations, roles, ``can("…")``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, current_app
 
-from webapp.access import ROLE_LABELS, VOICEMAIL_ROLES, can
+from webapp.access import ROLE_LABELS, can
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -30,5 +30,4 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(duration, "duration")
     app.add_template_global(can, "can")
-    app.add_template_global(VOICEMAIL_ROLES, "VOICEMAIL_ROLES")
     app.add_template_global(ROLE_LABELS, "ROLE_LABELS")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
-from ivr.staff.models import AuditEvent, User
+from ivr.staff.models import ROLES, AuditEvent, User
 from tests.webapp.conftest import CSRF, PASSWORD, csrf_token, log_in
-from webapp.access import role_required
+from webapp.access import PERMISSIONS, can, permission_required, permission_table
 
 FAILED = "Wrong username or password"
 
@@ -116,6 +119,26 @@ def test_twilio_webhooks_need_no_csrf_token(phone):
     assert record.sid
 
 
-def test_role_required_names_only_known_roles():
+def test_the_permission_table_names_only_known_roles():
+    assert set().union(*PERMISSIONS.values()) == set(ROLES)
     with pytest.raises(ValueError, match="boss"):
-        role_required("staff", "boss")
+        permission_table({"voicemail.read": ("staff", "boss")})
+    with pytest.raises(ValueError, match="no roles"):
+        permission_table({"voicemail.read": ()})
+
+
+def test_only_permissions_of_the_table_can_be_asked_for(app):
+    with pytest.raises(KeyError, match="voicemail.raed"):
+        permission_required("voicemail.raed")
+    with app.test_request_context(), pytest.raises(KeyError, match="voicemail.raed"):
+        can("voicemail.raed")
+
+
+def test_templates_ask_only_for_permissions_of_the_table():
+    templates = Path(__file__).parents[2] / "webapp" / "templates"
+    asked = {
+        name
+        for path in templates.rglob("*.html")
+        for name in re.findall(r"can\('([^']*)'\)", path.read_text(encoding="utf-8"))
+    }
+    assert asked and asked <= set(PERMISSIONS)

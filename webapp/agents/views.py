@@ -18,7 +18,7 @@ from ivr.agents.models import Agent
 from ivr.agents.presence import STATUS_WORDS, PresenceUnavailable, presence
 from ivr.logs import mask_number
 from webapp import audit
-from webapp.access import role_required
+from webapp.access import permission_required
 from webapp.agents.board import boards, centre_names
 from webapp.agents.forms import StatusForm
 
@@ -26,7 +26,6 @@ bp = Blueprint(
     "agents", __name__, url_prefix="/agents", static_folder="static", static_url_path="/static"
 )
 
-BOARD_ROLES = ("admin", "team_leader")
 UNAVAILABLE = (
     "座席状态暂时无法读取或更改。 Agent status is unavailable right now (Redis or the database)."
 )
@@ -42,7 +41,7 @@ def _now() -> datetime:
 
 
 @bp.get("/me")
-@role_required("agent")
+@permission_required("agents.own_status")
 def me():
     agent = db.session().scalar(select(Agent).where(Agent.user_id == current_user.id))
     if agent is None:
@@ -64,7 +63,7 @@ def me():
 
 
 @bp.post("/me/status")
-@role_required("agent")
+@permission_required("agents.own_status")
 def my_status():
     agent = db.session().scalar(select(Agent).where(Agent.user_id == current_user.id))
     if agent is None:
@@ -74,7 +73,7 @@ def my_status():
 
 
 @bp.get("/")
-@role_required(*BOARD_ROLES)
+@permission_required("agents.board")
 def board():
     try:
         centres = boards(db.session(), _now())
@@ -85,7 +84,7 @@ def board():
 
 
 @bp.post("/<int:agent_id>/status")
-@role_required(*BOARD_ROLES)
+@permission_required("agents.board")
 def set_status(agent_id: int):
     agent = db.session().get(Agent, agent_id)
     if agent is None:

@@ -1,4 +1,8 @@
-"""Who may see which inspection page, call and recording (spec §6)."""
+"""Who may see which inspection call, agent's month and recording (spec §6).
+
+The pages themselves are guarded by the permission table (webapp/access.py);
+these add the per-object rules: inspectors their own samples, agents their own calls.
+"""
 
 from __future__ import annotations
 
@@ -8,49 +12,40 @@ from sqlalchemy import select
 from ivr import db
 from ivr.agents.models import Agent
 from ivr.inspection.models import SampledCall
-
-STAFF_ROLES = ("admin", "inspector", "team_leader")  # reports and every agent's month
-ENTRY_ROLES = ("admin", "team_leader")  # the team leader's composite and other sections
-DRAW_ROLES = ("admin", "inspector")
-ALL_ROLES = (*STAFF_ROLES, "agent")
+from webapp.access import can
 
 
 def own_agent() -> Agent | None:
     """The Agent row of the logged-in user, when they are an agent."""
-    if not current_user.is_authenticated or current_user.role != "agent":
+    if not current_user.is_authenticated or not can("inspection.own_results"):
         return None
     return db.session().scalar(select(Agent).where(Agent.user_id == current_user.id))
 
 
 def may_view_agent(agent: Agent) -> bool:
-    if current_user.role in STAFF_ROLES:
+    if can("inspection.reports"):
         return True
-    return current_user.role == "agent" and agent.user_id == current_user.id
+    return can("inspection.own_results") and agent.user_id == current_user.id
 
 
 def may_view_sample(sample: SampledCall) -> bool:
     """Team leaders and admins: every sample; inspectors: their own; agents: their calls."""
-    role = current_user.role
-    if role in ENTRY_ROLES:
+    if can("inspection.all_samples"):
         return True
-    if role == "inspector":
+    if can("inspection.own_samples"):
         return sample.inspector_id == current_user.id
-    if role == "agent":
+    if can("inspection.own_results"):
         return sample.agent.user_id == current_user.id
     return False
 
 
 def may_grade(sample: SampledCall) -> bool:
-    return (
-        current_user.role == "inspector"
-        and sample.inspector_id == current_user.id
-        and sample.active
-    )
+    return can("inspection.grade") and sample.inspector_id == current_user.id and sample.active
 
 
 def may_redraw(sample: SampledCall) -> bool:
     if not sample.active:
         return False
-    if current_user.role == "admin":
+    if can("inspection.draw_any"):
         return True
-    return current_user.role == "inspector" and sample.inspector_id == current_user.id
+    return can("inspection.own_samples") and sample.inspector_id == current_user.id

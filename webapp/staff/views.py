@@ -6,17 +6,12 @@ it to call back; each view of that page and each listen is audited.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
-    request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -27,7 +22,9 @@ from ivr.logs import mask_number
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
 from webapp import audit
-from webapp.access import VOICEMAIL_ROLES, role_required
+from webapp.access import permission_required
+from webapp.audio import send_recording
+from webapp.paging import list_args
 from webapp.staff import voicemail as inbox
 from webapp.staff.forms import HandleForm, ReopenForm
 
@@ -52,17 +49,15 @@ def home():
 
 
 @bp.get("/voicemail")
-@role_required(*VOICEMAIL_ROLES)
+@permission_required("voicemail.read")
 def voicemail_inbox():
-    show = request.args.get("show", "unhandled")
-    if show not in inbox.FILTERS:
-        show = "unhandled"
-    page = inbox.inbox_page(db.session(), show, request.args.get("page", 1, type=int) or 1)
+    show, number = list_args(inbox.FILTERS)
+    page = inbox.inbox_page(db.session(), show, number)
     return render_template("staff/inbox.html", page=page, show=show, filters=inbox.FILTERS)
 
 
 @bp.get("/voicemail/<int:message_id>")
-@role_required(*VOICEMAIL_ROLES)
+@permission_required("voicemail.read")
 def voicemail_message(message_id: int):
     message = _get(message_id)
     audit.record("view", "voicemail", message.id)
@@ -80,18 +75,14 @@ def voicemail_message(message_id: int):
 
 
 @bp.get("/voicemail/<int:message_id>/audio")
-@role_required(*VOICEMAIL_ROLES)
+@permission_required("voicemail.read")
 def voicemail_audio(message_id: int):
     message = _get(message_id)
-    path = _audio_file(message)
-    if request.method == "GET" and _starts_a_listen(request.headers.get("Range")):
-        audit.record("listen", "voicemail", message.id)
-        db.session().commit()
-    return send_file(path, conditional=True)
+    return send_recording(message, "voicemail", message.id)
 
 
 @bp.post("/voicemail/<int:message_id>/handle")
-@role_required(*VOICEMAIL_ROLES)
+@permission_required("voicemail.read")
 def voicemail_handle(message_id: int):
     message = _get(message_id)
     form = HandleForm()
@@ -108,7 +99,7 @@ def voicemail_handle(message_id: int):
 
 
 @bp.post("/voicemail/<int:message_id>/reopen")
-@role_required(*VOICEMAIL_ROLES)
+@permission_required("voicemail.read")
 def voicemail_reopen(message_id: int):
     message = _get(message_id)
     if ReopenForm().validate_on_submit() and message.handled_at is not None:
@@ -126,24 +117,3 @@ def _get(message_id: int) -> Voicemail:
     if message is None:
         abort(404)
     return message
-
-
-def _audio_file(message: Voicemail) -> Path:
-    """The stored recording, which must lie inside the recordings directory."""
-    if message.download_status != "downloaded" or not message.audio_path:
-        abort(404)
-    root = current_app.config["SETTINGS"].recordings_dir.resolve()
-    path = (root / message.audio_path).resolve()
-    if not path.is_relative_to(root):
-        current_app.logger.warning("voicemail %s: audio path outside recordings dir", message.id)
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    return path
-
-
-def _starts_a_listen(range_header: str | None) -> bool:
-    """A player fetches one listen in several Range requests; audit only the first."""
-    if not range_header:
-        return True
-    return range_header.replace(" ", "").lower().startswith("bytes=0-")

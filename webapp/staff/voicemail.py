@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import Select, and_, func, not_, select
+from sqlalchemy import Select, and_, not_, select
 from sqlalchemy.orm import Session
 
 from ivr.speech.fetch import KNOWN_MODELS
 from ivr.voicemail.models import Voicemail
-
-PAGE_SIZE = 50
+from webapp.paging import Page, paginate
 
 # filter id -> label; the first is the default.
 FILTERS = {
@@ -21,25 +18,6 @@ FILTERS = {
 }
 
 IS_MESSAGE = and_(Voicemail.state == "recorded", Voicemail.transcript_status != "no-speech")
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Voicemail]
-    number: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
 
 
 def inbox_query(show: str) -> Select[tuple[Voicemail]]:
@@ -54,16 +32,9 @@ def inbox_query(show: str) -> Select[tuple[Voicemail]]:
     return query
 
 
-def inbox_page(session: Session, show: str, number: int) -> Page:
-    query = inbox_query(show)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    number = max(1, min(number, max(1, -(-total // PAGE_SIZE))))
-    items = session.scalars(
-        query.order_by(Voicemail.created_at.desc(), Voicemail.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((number - 1) * PAGE_SIZE)
-    ).all()
-    return Page(list(items), number, total)
+def inbox_page(session: Session, show: str, number: int) -> Page[Voicemail]:
+    query = inbox_query(show).order_by(Voicemail.created_at.desc(), Voicemail.id.desc())
+    return paginate(session, query, number)
 
 
 def preview(text: str, length: int = 60) -> str:

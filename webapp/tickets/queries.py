@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ivr.complaints.models import Ticket
+from webapp.paging import Page, paginate
 
-PAGE_SIZE = 50
 OPEN = ("received", "in_progress", "follow_up")
 
 # filter id -> label; the first is the default.
@@ -22,8 +21,6 @@ FILTERS = {
     "closed": "已办结 Closed",
     "all": "全部 All",
 }
-# Roles that see every ticket; the others (agents) see the tickets they own.
-ALL_TICKETS = ("admin", "team_leader", "staff")
 
 
 def is_overdue(now: datetime):
@@ -33,9 +30,10 @@ def is_overdue(now: datetime):
     )
 
 
-def ticket_query(show: str, user_id: int, role: str, now: datetime) -> Select[tuple[Ticket]]:
+def ticket_query(show: str, user_id: int, sees_all: bool, now: datetime) -> Select[tuple[Ticket]]:
+    """The tickets of filter ``show``; without ``sees_all``, only those ``user_id`` owns."""
     query = select(Ticket)
-    if role not in ALL_TICKETS:
+    if not sees_all:
         query = query.where(Ticket.owner_id == user_id)
     if show == "open":
         query = query.where(Ticket.status.in_(OPEN))
@@ -54,23 +52,6 @@ def ticket_query(show: str, user_id: int, role: str, now: datetime) -> Select[tu
     return query.order_by(Ticket.due_at, Ticket.id)  # most urgent first
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Ticket]
-    number: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-
-def ticket_page(session: Session, query: Select[tuple[Ticket]], number: int) -> Page:
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    number = max(1, min(number, max(1, -(-total // PAGE_SIZE))))
-    items = session.scalars(
-        query.options(selectinload(Ticket.owner), selectinload(Ticket.contacts))
-        .limit(PAGE_SIZE)
-        .offset((number - 1) * PAGE_SIZE)
-    ).all()
-    return Page(list(items), number, total)
+def ticket_page(session: Session, query: Select[tuple[Ticket]], number: int) -> Page[Ticket]:
+    query = query.options(selectinload(Ticket.owner), selectinload(Ticket.contacts))
+    return paginate(session, query, number)

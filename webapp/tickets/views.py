@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -23,7 +23,8 @@ from ivr.complaints.models import Ticket
 from ivr.logs import mask_number
 from ivr.staff.models import AuditEvent, User
 from webapp import audit
-from webapp.access import VOICEMAIL_ROLES, role_required
+from webapp.access import can, permission_required, roles_with
+from webapp.paging import list_args
 from webapp.tickets import queries
 from webapp.tickets.forms import (
     ContactForm,
@@ -38,9 +39,6 @@ bp = Blueprint(
     "tickets", __name__, url_prefix="/tickets", static_folder="static", static_url_path="/static"
 )
 
-TICKET_ROLES = ("admin", "team_leader", "staff", "agent")
-ASSIGN_ROLES = ("admin", "team_leader")
-OWNER_ROLES = ("admin", "team_leader", "staff", "agent")
 DESK = "投诉受理台 Complaint desk"
 
 
@@ -66,18 +64,16 @@ def _person(user: User | None) -> str:
 
 
 @bp.get("/")
-@role_required(*TICKET_ROLES)
+@permission_required("tickets.use")
 def index():
-    show = request.args.get("show", "open")
-    if show not in queries.FILTERS:
-        show = "open"
-    query = queries.ticket_query(show, current_user.id, current_user.role, _now())
-    page = queries.ticket_page(db.session(), query, request.args.get("page", 1, type=int) or 1)
+    show, number = list_args(queries.FILTERS)
+    query = queries.ticket_query(show, current_user.id, can("tickets.all"), _now())
+    page = queries.ticket_page(db.session(), query, number)
     return render_template("tickets/list.html", page=page, show=show, filters=queries.FILTERS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*TICKET_ROLES)
+@permission_required("tickets.use")
 def new():
     form = NewTicketForm()
     form.about_agent.choices = _agent_choices()
@@ -110,7 +106,7 @@ def new():
 
 
 @bp.get("/<int:ticket_id>")
-@role_required(*TICKET_ROLES)
+@permission_required("tickets.use")
 def ticket(ticket_id: int):
     item = _get(ticket_id)
     audit.record("view", "ticket", item.id)
@@ -119,7 +115,7 @@ def ticket(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>")
-@role_required(*TICKET_ROLES)
+@permission_required("tickets.use")
 def update(ticket_id: int):
     item = _get(ticket_id)
     form = DetailsForm()
@@ -140,7 +136,7 @@ def update(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/status")
-@role_required(*TICKET_ROLES)
+@permission_required("tickets.use")
 def status(ticket_id: int):
     item = _get(ticket_id)
     form = StatusForm()
@@ -156,7 +152,7 @@ def status(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/owner")
-@role_required(*ASSIGN_ROLES)
+@permission_required("tickets.assign")
 def assign(ticket_id: int):
     item = _get(ticket_id)
     form = OwnerForm()
@@ -167,7 +163,7 @@ def assign(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/take")
-@role_required(*queries.ALL_TICKETS)
+@permission_required("tickets.all")
 def take(ticket_id: int):
     item = _get(ticket_id)
     if not TakeForm().validate_on_submit():
@@ -179,7 +175,7 @@ def take(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/contacts")
-@role_required(*TICKET_ROLES)
+@permission_required("tickets.use")
 def contact(ticket_id: int):
     item = _get(ticket_id)
     form = ContactForm()
@@ -206,7 +202,7 @@ def _get(ticket_id: int) -> Ticket:
     item = db.session().get(Ticket, ticket_id)
     if item is None:
         abort(404)
-    if current_user.role not in queries.ALL_TICKETS and item.owner_id != current_user.id:
+    if not can("tickets.all") and item.owner_id != current_user.id:
         abort(403)
     return item
 
@@ -233,7 +229,9 @@ def _agent_choices() -> list[SelectChoice]:
 
 def _owner_choices() -> list[SelectChoice]:
     users = db.session().scalars(
-        select(User).where(User.active, User.role.in_(OWNER_ROLES)).order_by(User.username)
+        select(User)
+        .where(User.active, User.role.in_(sorted(roles_with("tickets.own"))))
+        .order_by(User.username)
     )
     return [SelectChoice(0, DESK)] + [
         SelectChoice(u.id, f"{_person(u)} ({u.username})") for u in users
@@ -273,9 +271,6 @@ def _page(item: Ticket, *, details=None, contact=None, status: int = 200):
             contact_form=contact or ContactForm(formdata=None),
             history=history,
             recordings=recordings,
-            can_assign=current_user.role in ASSIGN_ROLES,
-            can_take=current_user.role in queries.ALL_TICKETS,
-            can_open_voicemail=current_user.role in VOICEMAIL_ROLES,
             next_statuses=deadlines.TRANSITIONS[item.status],
         ),
         status,
