@@ -117,6 +117,15 @@ RECORD_REQUEST = text(
 )
 
 
+_CALLS, _EVENTS = Call.__table__, CallEvent.__table__
+_sqlite_call = sqlite.insert(_CALLS)
+# SQLite: the call's id whether this request creates the row or not (a no-op update).
+SQLITE_CALL = _sqlite_call.on_conflict_do_update(
+    index_elements=[_CALLS.c.sid], set_={"sid": _sqlite_call.excluded.sid}
+).returning(_CALLS.c.id)
+SQLITE_EVENTS = sqlite.insert(_EVENTS).on_conflict_do_nothing().returning(_EVENTS.c.call_id)
+
+
 def record_request(db: Session, entry: Entry) -> int | None:
     """Store one request's call (if new) and events: the call's id, or None (and nothing
     written) if the request was seen before.
@@ -126,17 +135,16 @@ def record_request(db: Session, entry: Entry) -> int | None:
     no savepoint, and cached statements: this is on every webhook's path without
     the call journal.
     """
-    if db.get_bind().dialect.name == "postgresql":
+    connection = db.connection()  # Core statements, compiled once: no ORM on this path
+    if connection.dialect.name == "postgresql":
         rows = [{k: v for k, v in row.items() if k != "call_id"} for row in entry.event_rows(0)]
         params = {
             **entry.call_row(),
             "rows": json.dumps(rows, ensure_ascii=False, default=datetime.isoformat),
         }
-        return db.execute(RECORD_REQUEST, params).scalars().first()
-    call_id = ensure_call(db, entry)
-    table = CallEvent.__table__
-    insert = _insert(db, table).on_conflict_do_nothing().returning(table.c.call_id)
-    stored = db.execute(insert, entry.event_rows(call_id)).first()
+        return connection.execute(RECORD_REQUEST, params).scalar()
+    call_id = connection.execute(SQLITE_CALL, entry.call_row()).scalar_one()
+    stored = connection.execute(SQLITE_EVENTS, entry.event_rows(call_id)).first()
     return call_id if stored is not None else None
 
 
