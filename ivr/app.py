@@ -8,6 +8,9 @@ from typing import Any
 
 from flask import Flask
 
+from ivr.flows import load_flows
+from ivr.flows.builtin import BUILTIN
+from ivr.registry import registry
 from ivr.settings import ROOT, Settings, load_settings
 
 
@@ -32,20 +35,51 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in config.items() if k in ("TESTING", "JOB_BACKOFF_SCALE")})
 
+    import ivr.models  # noqa: F401 - every table, so relationships between domains resolve
     import webapp
-    from ivr import cli, db, jobs, logs, metrics, ops, voice
+    from ivr import commands, db, jobs, logs, metrics, ops, voice
     from ivr.calls import journal
     from ivr.domains import DOMAINS
-    from ivr.flows import ext as flows
     from ivr.recordings import ext as recordings
     from ivr.speech import ext as speech
     from ivr.voice.sessions import StaffSessions
 
-    for core in (logs, db, speech, jobs, journal, recordings, metrics, webapp, voice, ops, cli):
+    for core in (
+        logs,
+        db,
+        speech,
+        jobs,
+        journal,
+        recordings,
+        metrics,
+        webapp,
+        voice,
+        ops,
+        commands,
+    ):
         core.init_app(app)
-    flows.register_builtins(app)
+    registry(app).add_node_types(*BUILTIN)
     for domain in DOMAINS if domains is None else domains:
         domain.init_app(app)
-    flows.init_app(app)  # once every node type is known: checks the flows against them
+    load_flows_into(app)  # once every node type is known: checks the flows against them
     app.session_interface = StaffSessions()
     return app
+
+
+def load_flows_into(app: Flask) -> None:
+    """Load and validate flows/ (and the data the domains keep beside them) once.
+
+    An invalid file stops the server from starting, naming file, line and reason.
+    """
+    settings = app.config["SETTINGS"]
+    plugins = registry(app)
+    bundle = load_flows(
+        settings.flows_dir,
+        settings.timezone,
+        settings.default_locale,
+        audio_base_url=f"{settings.public_url}/audio",
+        node_types=plugins.node_types,
+    )
+    app.extensions["ivr.flows"] = bundle
+    for load in plugins.flow_data:
+        load(app, bundle)

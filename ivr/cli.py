@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, with_appcontext
 
 from ivr.settings import DEFAULT_ENV_FILE, SettingsError, load_settings
 
@@ -252,27 +252,3 @@ def call(
     except CallFailed as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"call {record.sid} ended: {record.ended_by}")
-
-
-@click.group("jobs", cls=AppGroup)
-def jobs_group() -> None:
-    """Background jobs."""
-
-
-@jobs_group.command("sweep")
-def jobs_sweep() -> None:
-    """Queue again every job the database says is pending (after Redis was down)."""
-    from ivr import jobs
-
-    swept = jobs.sweep_all()
-    click.echo("queued: " + ", ".join(f"{n} {name}" for name, n in swept.items()))
-
-
-def init_app(app: Flask) -> None:
-    """The core's command groups; each domain adds its own."""
-    from ivr.calls.cli import cli as calls_cli
-    from ivr.speech.cli import cli as models_cli
-    from ivr.worker import worker_command
-
-    for command in (jobs_group, calls_cli, models_cli, worker_command):
-        app.cli.add_command(command)

@@ -47,8 +47,6 @@ def make_engine(url: str) -> Engine:
 
 
 def init_app(app: Flask) -> None:
-    import ivr.models  # noqa: F401 - every table (and recording kind) is known from here on
-
     engine = make_engine(app.config["SETTINGS"].database_url)
     app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

@@ -17,9 +17,9 @@ from flask import Flask
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from ivr.calls.events import Event
     from ivr.calls.models import Call
     from ivr.flows.loader import FlowBundle
-    from ivr.flows.turn import Event
     from ivr.flows.types import NodeType
 
 # A job to start once the request's transaction is committed: (task name, *args).

@@ -17,10 +17,9 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from ivr.agents.presence import Claim, Presence, PresenceUnavailable, presence
+from ivr.calls.events import Event, Job
 from ivr.calls.models import Call
 from ivr.calls.store import FINAL
-from ivr.flows.turn import Event
-from ivr.registry import Job
 
 log = logging.getLogger("ivr.agents")
 T = TypeVar("T")

@@ -12,9 +12,9 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from ivr.agents.models import Agent, CallRecording
+from ivr.calls.events import Job
 from ivr.calls.models import Call
 from ivr.recordings import callbacks
-from ivr.registry import Job
 
 KIND = "agent-call"
 

@@ -13,7 +13,7 @@ caller still gets the TwiML.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -21,18 +21,18 @@ from sqlalchemy.orm import Session
 
 from ivr import metrics
 from ivr.calls import store
+from ivr.calls.events import Effect, Event, Job, RecordingCallback
 from ivr.calls.journal import Journal
 from ivr.calls.models import Call
-from ivr.registry import Effect, Job, RecordingKind, Registry
 
 log = logging.getLogger("ivr.calls")
 
 
 @dataclass(frozen=True)
 class RecordingUpdate:
-    """A recording status callback: its kind and what the platform posted."""
+    """A recording status callback: its kind's handler and what the platform posted."""
 
-    kind: RecordingKind
+    handler: RecordingCallback
     form: dict[str, str]
     args: dict[str, str] = field(default_factory=dict)
 
@@ -40,7 +40,7 @@ class RecordingUpdate:
 @dataclass(frozen=True)
 class Recorder:
     session: Callable[[], Session]
-    plugins: Registry
+    effects_for: Callable[[Iterable[Event]], list[Effect]]  # the domains' effects of events
     journal: Callable[[], Journal | None]
     enqueue: Callable[..., bool]
 
@@ -56,7 +56,7 @@ class Recorder:
         """Store ``entry`` (once). ``opens``: the call's row is needed at once, because the
         request starts a recording whose callback does not name the caller. Returns False
         when nothing could be stored."""
-        effects = self.plugins.effects_for(entry.events)
+        effects = self.effects_for(entry.events)
         quiet = not status and recording is None and not effects  # only to be recorded
         journal = self.journal() if quiet else None
         if journal is not None:
@@ -101,8 +101,8 @@ class Recorder:
                 store.apply_status(call, status, duration)
             for effect in effects:
                 jobs += effect(session, call, list(entry.events))
-            if recording is not None and recording.kind.on_callback is not None:
-                jobs += recording.kind.on_callback(session, call, recording.form, recording.args)
+            if recording is not None:
+                jobs += recording.handler(session, call, recording.form, recording.args)
         session.commit()
         return jobs
 

@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ivr.calls.events import Event
 from ivr.calls.models import Call, CallEvent
-from ivr.flows.turn import Event
 
 # Call progress only moves forward: a late "ringing" never overwrites "completed".
 STATUS_RANK = {

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ivr.calls.events import Event
 from ivr.calls.models import Call
 from ivr.complaints import deadlines
 from ivr.complaints.models import Ticket, TicketContact
-from ivr.flows.turn import Event
 from ivr.staff.models import AuditEvent
 from ivr.voicemail.models import Voicemail
 

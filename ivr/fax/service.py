@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from ivr.calls.events import Event
 from ivr.calls.models import Call
 from ivr.fax.models import FaxRequest
-from ivr.flows.turn import Event
 
 DELIVER = "fax.deliver"
 EVENT_KINDS = frozenset({"fax-requested"})

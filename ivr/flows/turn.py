@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.calls.events import Event
 from ivr.flows.collect import KEYPAD, Collector
 
 if TYPE_CHECKING:
@@ -57,14 +58,6 @@ class CallState:
 
 # link(kind, state) -> absolute URL; kind is "node" (enter) or "input" (Gather/Dial action)
 Linker = Callable[[str, CallState], str]
-
-
-@dataclass
-class Event:
-    kind: str
-    node: str = ""
-    digits: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.recordings.media import MediaRefused, check_url
-from ivr.registry import Job
+from ivr.calls.events import Job
 
 log = logging.getLogger("ivr.recordings")
 MAX_URL = 512  # the media_url column

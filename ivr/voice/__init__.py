@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     app.extensions["ivr.telephony"] = PROFILES["twilio"]
     app.extensions["ivr.recorder"] = Recorder(
         session=db.session,
-        plugins=registry(app),
+        effects_for=registry(app).effects_for,
         journal=journal.journal,
         enqueue=jobs.enqueue,
     )

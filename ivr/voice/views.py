@@ -16,9 +16,10 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import metrics
 from ivr.calls import store
+from ivr.calls.events import Event
 from ivr.calls.recorder import Recorder, RecordingUpdate
 from ivr.flows import FlowBundle, engine
-from ivr.flows.turn import CallState, Event, Turn
+from ivr.flows.turn import CallState, Turn
 from ivr.registry import LazyServices, registry
 from ivr.voice.security import request_key, twilio_webhook
 
@@ -181,7 +182,7 @@ def recording() -> Response:
             "status": request.form.get("RecordingStatus", ""),
         },
     )
-    update = RecordingUpdate(kind, request.form.to_dict(), request.args.to_dict())
+    update = RecordingUpdate(kind.on_callback, request.form.to_dict(), request.args.to_dict())
     if not save([event], recording=update):
         return Response(status=503)  # Twilio retries; the recording stays on Twilio meanwhile
     return Response(status=204)

@@ -10,10 +10,9 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from ivr.calls.events import Event, Job
 from ivr.calls.models import Call
-from ivr.flows.turn import Event
 from ivr.recordings import callbacks
-from ivr.registry import Job
 from ivr.voicemail.models import Voicemail
 
 EVENT_KINDS = frozenset(

@@ -15,9 +15,9 @@ from sqlalchemy.orm import sessionmaker
 from ivr import db, jobs
 from ivr.app import create_app
 from ivr.calls import journal
+from ivr.calls.events import Event
 from ivr.calls.models import Call
 from ivr.calls.store import Entry
-from ivr.flows.turn import Event
 from ivr.settings import load_settings
 from ivr.simulator import Phone, flask_transport
 from ivr.voicemail.models import Voicemail

@@ -104,3 +104,73 @@ def test_the_core_imports_no_domain(package):
             if n.startswith(domains)
         }
     assert not offending
+
+
+def _unit(module: str) -> str | None:
+    """The package a module belongs to (ivr.fax, webapp.tickets), or the top-level module
+    itself (ivr.db, webapp.access); None outside the project."""
+    parts = module.split(".")
+    if parts[0] not in ("ivr", "webapp"):
+        return None
+    if len(parts) > 1 and (ROOT / parts[0] / parts[1]).is_dir():
+        return ".".join(parts[:2])
+    if len(parts) > 1 and (ROOT / parts[0] / f"{parts[1]}.py").exists():
+        return ".".join(parts[:2])
+    return parts[0]
+
+
+def _package_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in [*(ROOT / "ivr").rglob("*.py"), *(ROOT / "webapp").rglob("*.py")]:
+        if "migrations" in path.parts:
+            continue
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        source = _unit(module.removesuffix(".__init__"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                target = _unit(name)
+                # Everything's tables derive from the declarative base in ivr.db.
+                if target and target != source and target not in ("ivr", "webapp", "ivr.db"):
+                    graph.setdefault(source, set()).add(target)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one package (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for vertex in list(graph):
+        if vertex not in index:
+            visit(vertex)
+    return found
+
+
+def test_no_import_cycle_between_packages():
+    assert _cycles(_package_graph()) == []
