@@ -12,11 +12,11 @@ ticket.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from urllib.parse import urlencode
 
 from ivr.flows.turn import Turn
 from ivr.flows.types import NodeType
+from ivr.voicemail.nodes import message_recorded
 
 TARGET = re.compile(r"\+?\d{3,15}|sip:\S+")
 DEFAULT_RING_TIMEOUT = 25
@@ -101,17 +101,9 @@ class Complaint(NodeType):
         turn.record_message(turn.node["record_prompt"])
 
     def _recorded(self, turn: Turn, params: dict[str, str]) -> str | None:
-        sid = params["RecordingSid"]
-        duration = params.get("RecordingDuration", "0")
-        seconds = int(duration) if duration.isdigit() else 0
-        if seconds < 1 or not params.get("RecordingUrl"):
-            turn.event("voicemail-empty", recording_sid=sid)
-            turn.state = replace(turn.state, tries=turn.state.tries + 1)
+        if not message_recorded(turn, params):
             return turn.state.node  # enter() apologises, then records again or gives up
-        turn.event(
-            "voicemail-recorded", recording_sid=sid, url=params["RecordingUrl"], duration=seconds
-        )
-        turn.event("complaint-message", recording_sid=sid)
+        turn.event("complaint-message", recording_sid=params["RecordingSid"])
         if params.get("Digits") == "hangup":
             return None
         turn.say(turn.node["saved_prompt"])

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.events import Event
-from ivr.flows.collect import KEYPAD, Collector
+from ivr.flows.collect import KEYPAD, Collector, Question
 
 if TYPE_CHECKING:
     from ivr.flows.loader import FlowBundle, Node
@@ -167,8 +167,7 @@ class Turn:
         Input normally starts the count of tries afresh; ``keep_tries`` carries it
         into the action URL for nodes that also count wrong entries.
         """
-        self.collector.ask(
-            self,
+        question = Question(
             prompts,
             action=self.url("input", tries=self.state.tries if keep_tries else 0),
             retry=self.url("node", tries=self.state.tries + 1),
@@ -176,3 +175,4 @@ class Turn:
             finish_on_key=finish_on_key,
             timeout=timeout,
         )
+        self.collector.ask(self, question)

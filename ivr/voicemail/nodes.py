@@ -6,6 +6,25 @@ from dataclasses import replace
 
 from ivr.flows.turn import Turn
 from ivr.flows.types import NodeType
+from ivr.recordings.callbacks import whole_number
+
+
+def message_recorded(turn: Turn, params: dict[str, str]) -> bool:
+    """The ``<Record>`` action of ``Turn.record_message``: note the message the caller left.
+
+    False when nothing was recorded: the try is counted, and entering the node
+    again apologises. The voicemail service stores the message from these events.
+    """
+    sid = params["RecordingSid"]
+    seconds = whole_number(params.get("RecordingDuration", "")) or 0
+    if seconds < 1 or not params.get("RecordingUrl"):
+        turn.event("voicemail-empty", recording_sid=sid)
+        turn.state = replace(turn.state, tries=turn.state.tries + 1)
+        return False
+    turn.event(
+        "voicemail-recorded", recording_sid=sid, url=params["RecordingUrl"], duration=seconds
+    )
+    return True
 
 
 class Voicemail(NodeType):
@@ -56,19 +75,11 @@ class Voicemail(NodeType):
         return None
 
     def _recorded(self, turn: Turn, params: dict[str, str]) -> str | None:
-        sid = params["RecordingSid"]
-        duration = params.get("RecordingDuration", "0")
-        seconds = int(duration) if duration.isdigit() else 0
-        if seconds < 1 or not params.get("RecordingUrl"):
-            turn.event("voicemail-empty", recording_sid=sid)
-            turn.state = replace(turn.state, tries=turn.state.tries + 1)
+        if not message_recorded(turn, params):
             return turn.state.node  # enter() apologises, then records again or gives up
-        turn.event(
-            "voicemail-recorded", recording_sid=sid, url=params["RecordingUrl"], duration=seconds
-        )
         if params.get("Digits") == "hangup":
             return None
-        turn.state = replace(turn.state, ref=sid, tries=0)
+        turn.state = replace(turn.state, ref=params["RecordingSid"], tries=0)
         self._confirm(turn)
         return None
 
