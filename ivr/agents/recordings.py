@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from ivr.agents.models import Agent, CallRecording
 from ivr.calls.events import Job
 from ivr.calls.models import Call
+from ivr.params import whole_number
 from ivr.recordings import callbacks
 
 KIND = "agent-call"
 
 
 def agent_of(args: dict[str, str]) -> int | None:
-    return callbacks.whole_number(args.get("agent", ""))
+    return whole_number(args.get("agent", ""))
 
 
 def _nothing_recorded(recording: CallRecording) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ivr.calls.events import Event
 from ivr.calls.models import Call, CallEvent
+from ivr.params import whole_number
 
 # Call progress only moves forward: a late "ringing" never overwrites "completed".
 STATUS_RANK = {
@@ -200,6 +201,7 @@ def apply_status(call: Call, status: str, duration: str | None) -> bool:
     call.status = status
     if status in FINAL:
         call.ended_at = call.ended_at or datetime.now(UTC)
-        if duration and duration.isdigit() and len(duration) <= 9:  # seconds, fits an INTEGER
-            call.duration = int(duration)
+        seconds = whole_number(duration)
+        if seconds is not None:
+            call.duration = seconds
     return True

@@ -8,7 +8,6 @@ recording exists from the first one and nothing is stored twice.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,18 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ivr.params import whole_number
 from ivr.recordings.media import MediaRefused, check_url
 from ivr.calls.events import Job
 
 log = logging.getLogger("ivr.recordings")
 MAX_URL = 512  # the media_url column
-WHOLE = re.compile(r"[0-9]{1,9}")
 Item = TypeVar("Item")
-
-
-def whole_number(value: str) -> int | None:
-    """A whole number as the platform posts it (seconds, ids), or None for anything else."""
-    return int(value) if WHOLE.fullmatch(value) else None
 
 
 def upsert(db: Session, model: type[Item], recording_sid: str, **fields: Any) -> Item:

@@ -8,6 +8,7 @@ registered in ``ivr.registry``; this module names no domain.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -43,6 +44,8 @@ def new_turn(state: CallState) -> Turn:
     flows = bundle()
     if state.node not in flows.nodes:  # a URL from before a flow change: start over
         state = CallState(node=flows.start)
+    elif any(node not in flows.nodes for node in state.stack):  # menus removed since
+        state = replace(state, stack=tuple(n for n in state.stack if n in flows.nodes))
     settings = current_app.config["SETTINGS"]
     return Turn(
         bundle=flows,

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from ivr.flows.turn import Turn
 from ivr.flows.types import NodeType
-from ivr.recordings.callbacks import whole_number
+from ivr.params import whole_number
 
 
 def message_recorded(turn: Turn, params: dict[str, str]) -> bool:

@@ -250,6 +250,18 @@ def test_an_inspector_draws_their_own_set_from_the_page(login, world, data):
     )
 
 
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "-inf"])
+def test_a_draw_with_a_shortest_call_that_is_not_a_number_is_refused(login, world, data, value):
+    inspector = login("insp-b")
+    page = inspector.get(f"/inspection/{MONTH}/samples").get_data(as_text=True)
+    response = inspector.post(
+        f"/inspection/{MONTH}/draw", data={"csrf_token": csrf_token(page), "min_seconds": value}
+    )
+    assert response.status_code in (200, 302, 400)
+    with data() as session:
+        assert active_samples(session, MONTH, inspector_id=world["B"]) == []
+
+
 def test_team_leaders_do_not_draw(login, world):
     leader = login("leader")
     token = csrf_token(leader.get(f"/inspection/{MONTH}/samples").get_data(as_text=True))

@@ -98,3 +98,33 @@ def test_json_body_is_refused(client):
 
 def test_get_is_not_allowed(client):
     assert client.get("/voice/incoming").status_code == 405
+
+
+def _signed(client, path: str, params: dict[str, str]):
+    return post(client, path, params, sign(PUBLIC_URL + path, params))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("CallSid", SID + "\n"), ("From", "+8643188881234\n"), ("Digits", "1\n")],
+)
+def test_a_trailing_newline_is_malformed(client, db_session, field, value):
+    response = _signed(client, "/voice/incoming", {**PARAMS, field: value})
+    assert response.status_code == 400
+    assert count(db_session, Call) == 0
+
+
+@pytest.mark.parametrize("duration", ["²", "9" * 2000, "-3", "1.5"])
+def test_a_call_duration_that_is_not_whole_ascii_seconds_is_ignored(client, db_session, duration):
+    params = {**PARAMS, "CallStatus": "completed", "CallDuration": duration}
+    assert _signed(client, "/voice/status", params).status_code == 204
+    call = db_session.scalars(select(Call)).one()
+    assert call.status == "completed" and call.duration is None
+
+
+def test_a_menu_removed_from_the_flow_mid_call_is_dropped_from_the_stack(client, at):
+    at(2026, 11, 23, 10, 0)
+    path = "/voice/input/info_menu?" + urlencode({"stack": "main_menu.gone_menu", "n": "4"})
+    response = _signed(client, path, {**PARAMS, "Digits": "*"})  # back, past the removed menu
+    assert response.status_code == 200
+    assert f"{PUBLIC_URL}/voice/input/main_menu?" in response.get_data(as_text=True)

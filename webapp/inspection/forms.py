@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, StopValidation
 
 from ivr.inspection.sampling import DEFAULT_MIN_SECONDS, MIN_REASON
+
+
+def finite(_form: FlaskForm, field: DecimalField) -> None:
+    """NaN and infinities are decimals too; a comparison with sNaN even raises."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("请输入数字 Enter a number.")
 
 
 class DrawForm(FlaskForm):
@@ -14,7 +20,7 @@ class DrawForm(FlaskForm):
         "最短通话 Shortest call to sample (seconds)",
         default=DEFAULT_MIN_SECONDS,
         places=0,
-        validators=[NumberRange(min=0, max=3600)],
+        validators=[finite, NumberRange(min=0, max=3600)],
     )
     inspector = SelectField("质检员 Inspector", coerce=int, validate_choice=True)
 

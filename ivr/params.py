@@ -1,0 +1,13 @@
+"""Values telephony platforms post, parsed strictly (whole strings, ASCII digits only)."""
+
+from __future__ import annotations
+
+import re
+
+WHOLE = re.compile(r"[0-9]{1,9}")  # fits a 32-bit INTEGER column
+
+
+def whole_number(value: str | None) -> int | None:
+    """A whole number as posted (seconds, ids), or None for anything else: ``"²"``,
+    ``"12\\n"`` and a thousand nines are not numbers here."""
+    return int(value) if value and WHOLE.fullmatch(value) else None
