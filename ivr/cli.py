@@ -25,7 +25,29 @@ def _create_app(*_args, **_kwargs) -> Flask:
         sys.exit(1)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False, set_debug_flag=False)
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from importlib.metadata import version
+
+        click.echo(f"ivr {version('ivr-12333')}")
+        ctx.exit()
+
+
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    load_dotenv=False,
+    set_debug_flag=False,
+    add_version_option=False,
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """IVR server for the 12333 labour and social-security hotline."""
 
@@ -35,6 +57,14 @@ def _settings():
         return load_settings()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _is_set(name: str) -> bool:
+    """Set in the environment or in the env file under it (``ivr dev init``'s)."""
+    from dotenv import dotenv_values
+
+    env_file = Path(os.environ.get("IVR_ENV_FILE", DEFAULT_ENV_FILE))
+    return bool(os.environ.get(name) or (env_file.is_file() and dotenv_values(env_file).get(name)))
 
 
 # --- ivr dev ---------------------------------------------------------------
@@ -142,8 +172,14 @@ def flows_check(directory: str | None) -> None:
 @click.option("--bind", default="127.0.0.1:5000", show_default=True)
 @click.option("--workers", default=2, show_default=True)
 def serve(bind: str, workers: int) -> None:
-    """Serve the app with gunicorn (as the Procfile's web process does)."""
+    """Serve the app with gunicorn (as the Procfile's web process does).
+
+    Unless IVR_PUBLIC_URL is set (environment or instance/ivr.env), the public
+    URL follows --bind, so requests signed for this address (``ivr call``) pass.
+    """
     _settings()  # fail early with a clear message
+    if not _is_set("IVR_PUBLIC_URL"):
+        os.environ["IVR_PUBLIC_URL"] = f"http://{bind}"
     os.execvp(  # noqa: S606 - replaces this process with gunicorn
         sys.executable,
         [
@@ -250,5 +286,15 @@ def call(
     try:
         record = phone.call(keys)
     except CallFailed as exc:
+        if exc.status == 403:
+            raise click.ClickException(
+                f"the server refused the signature: this call was signed for {public}; "
+                "give --public-url the server's IVR_PUBLIC_URL"
+            ) from exc
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # requests' ConnectionError is one
+        raise click.ClickException(
+            f"no server answers at {url} (start one with scripts/serve, or leave out --url "
+            "to call the app in this process)"
+        ) from exc
     click.echo(f"call {record.sid} ended: {record.ended_by}")

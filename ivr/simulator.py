@@ -32,6 +32,10 @@ QUEUE_SID = "QU" + "0" * 32
 class CallFailed(RuntimeError):
     """The server answered a webhook with something other than 200 TwiML."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status the server answered, if it answered
+
 
 @dataclass
 class Step:
@@ -198,7 +202,7 @@ class Phone:
             record.requests.append((url, params))
             status, body = self.post(url, params)
             if status != 200:
-                raise CallFailed(f"{url} answered {status}: {body[:200]}")
+                raise CallFailed(f"{url} answered {status}: {body[:200]}", status)
             next_request = self._play(record, ET.fromstring(body), keys)  # noqa: S314
             self._send_callbacks(base)
             if next_request is None:
@@ -219,7 +223,7 @@ class Phone:
                 url, {"CallSid": base["CallSid"], "AccountSid": base["AccountSid"], **params}
             )
             if status >= 300:
-                raise CallFailed(f"{url} answered {status}: {body[:200]}")
+                raise CallFailed(f"{url} answered {status}: {body[:200]}", status)
 
     def _log(self, record: CallRecord, step: Step) -> None:
         record.steps.append(step)
@@ -369,7 +373,7 @@ class Phone:
                 else:
                     status, body = self.post(wait_url, params)
                     if status != 200:
-                        raise CallFailed(f"wait URL answered {status}: {body[:200]}")
+                        raise CallFailed(f"wait URL answered {status}: {body[:200]}", status)
                     for inner in ET.fromstring(body):  # noqa: S314 - our own server's TwiML
                         tag = inner.tag.lower()
                         if tag == "leave":

@@ -50,3 +50,51 @@ def test_ivr_call_waits_in_the_agents_queue_as_twilio_does(monkeypatch, tmp_path
         main, ["call", "--from", jilin_city, "--press", "0", "--queue-rounds", "1"]
     )
     assert result.output.count("座席正忙，您当前排在第1位") == 1
+
+
+def test_ivr_version_names_this_program():
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("ivr ")
+
+
+def test_ivr_call_to_no_server_says_so_in_one_line(monkeypatch, tmp_path):
+    for key, value in app_environ(f"sqlite:///{tmp_path / 'x.db'}", tmp_path).items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(main, ["call", "--url", "http://127.0.0.1:9", "--press", "1"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no server answers at http://127.0.0.1:9")
+    assert "Traceback" not in result.output and len(result.output.splitlines()) == 1
+
+
+def test_ivr_call_explains_a_refused_signature(monkeypatch, tmp_path, app):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app)  # its IVR_PUBLIC_URL is the test one, not this
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for key, value in app_environ("sqlite://", tmp_path).items():
+            monkeypatch.setenv(key, value)
+        url = f"http://127.0.0.1:{server.server_port}"
+        result = CliRunner().invoke(main, ["call", "--url", url, "--press", "1"])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 1
+    assert f"this call was signed for {url}" in result.output
+    assert "--public-url" in result.output
+
+
+def test_ivr_serve_public_url_follows_the_bind_unless_set(monkeypatch, tmp_path):
+    import os
+
+    started = []
+    monkeypatch.setattr(os, "execvp", lambda *args: started.append(args))
+    for key, value in app_environ("sqlite://", tmp_path).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("IVR_PUBLIC_URL")
+    assert CliRunner().invoke(main, ["serve", "--bind", "127.0.0.1:5077"]).exit_code == 0
+    assert started and os.environ["IVR_PUBLIC_URL"] == "http://127.0.0.1:5077"
+    monkeypatch.setenv("IVR_PUBLIC_URL", "https://hotline.example.cn")
+    assert CliRunner().invoke(main, ["serve", "--bind", "127.0.0.1:5078"]).exit_code == 0
+    assert os.environ["IVR_PUBLIC_URL"] == "https://hotline.example.cn"
