@@ -12,6 +12,7 @@ from ivr.inspection.models import (
     SampleDraw,
     ScoreFigure,
 )
+from ivr.jobs.models import Job  # noqa: F401 - the embedded job queue (ivr.jobs.embedded)
 from ivr.staff.models import AuditEvent, User
 from ivr.voicemail.models import Voicemail
 
