@@ -31,7 +31,18 @@ def post_worker_init(worker) -> None:
     """
     import gc
 
+    from ivr import jobs
+
     gc.freeze()
+    jobs.start(worker.wsgi)  # the embedded job queue's thread (no Redis); CLI commands only queue
+
+
+def worker_exit(server, worker) -> None:
+    """Stop the job queue's thread now: scheduled retries never hold a worker's exit."""
+    from ivr import jobs
+
+    if getattr(worker, "wsgi", None) is not None:
+        jobs.stop(worker.wsgi, timeout=2)
 
 
 def child_exit(server, worker) -> None:

@@ -3,7 +3,8 @@ each domain's (``ivr.domains``)."""
 
 from ivr.calls.models import Call, CallEvent
 from ivr.domains import import_models
+from ivr.jobs.models import Job
 
 import_models()
 
-__all__ = ["Call", "CallEvent"]
+__all__ = ["Call", "CallEvent", "Job"]

@@ -1,9 +1,13 @@
-"""Background jobs: RQ queues on Redis when REDIS_URL is set, else an in-process thread.
+"""Background jobs: RQ queues on Redis when REDIS_URL is set, else a queue in the database.
 
 Tasks are registered by name with their queue, timeout, retry back-off and
 failure TTL. Enqueue them only after the database commit that they read.
 Work whose enqueue fails (Redis down) stays "pending" in the database and is
 picked up again by ``ivr jobs sweep``, which ``ivr worker`` runs at start.
+
+Without Redis, jobs are rows of the ``jobs`` table in the app's own database
+(SQLite or PostgreSQL), served by a thread in every web worker process:
+``ivr.jobs.embedded`` (leases, scheduled retries, one run of a job at a time).
 """
 
 from __future__ import annotations
@@ -13,10 +17,7 @@ import logging
 import os
 import re
 import secrets
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,7 @@ worker_app: Flask | None = None
 
 
 def job_key(name: str, args: tuple[Any, ...]) -> str:
-    """One RQ job id per task and arguments, so the same work is never queued twice."""
+    """One job id per task and arguments, so the same work is never queued twice."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", "_".join([name, *map(str, args)]))
 
 
@@ -155,62 +156,16 @@ class RQJobs:
         return "ok"
 
 
-class InProcessJobs:
-    """One background thread per process, with the same retries and back-off (scaled)."""
-
-    def __init__(self, app: Flask, backoff_scale: float = 1.0) -> None:
-        self.app = app
-        self.backoff_scale = backoff_scale
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ivr-job")
-        self.futures: list[Future] = []
-        self.lock = threading.Lock()
-
-    def enqueue(self, name: str, *args: Any, job_id: str | None = None, delay: int = 0) -> bool:
-        if delay:  # a timer, not a sleep: the job thread stays free for the others
-            threading.Timer(delay * self.backoff_scale, self.enqueue, (name, *args)).start()
-            return True
-        future = self.executor.submit(self._run, name, args)
-        with self.lock:
-            self.futures = [f for f in self.futures if not f.done()] + [future]
-        return True
-
-    def _run(self, name: str, args: tuple[Any, ...]) -> None:
-        spec = TASKS[name]
-        for attempt, pause in enumerate((*spec.retry_intervals, None)):
-            try:
-                with self.app.app_context():
-                    spec.func(*args)
-                return
-            except Exception:  # noqa: BLE001 - a job failure must not kill the thread
-                from ivr.metrics import JOB_FAILURES
-
-                JOB_FAILURES.labels(name).inc()
-                log.exception("job %s failed (attempt %d)", name, attempt + 1)
-                if pause is None:
-                    return
-                time.sleep(pause * self.backoff_scale)
-
-    def drain(self, timeout: float = 120) -> None:
-        """Wait for every job submitted so far (tests, and `ivr jobs sweep --wait`)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                pending = [f for f in self.futures if not f.done()]
-            if not pending:
-                return
-            pending[0].result(timeout=max(0.1, deadline - time.monotonic()))
-
-    def health(self) -> str:
-        return "not configured (in-process jobs)"
+from ivr.jobs.embedded import EmbeddedJobs  # noqa: E402 - it uses the registry above
 
 
 def init_app(app: Flask) -> None:
     """The app's queue; tasks are registered by the packages that define them."""
     settings = app.config["SETTINGS"]
     if settings.redis_url:
-        jobs: RQJobs | InProcessJobs = RQJobs(settings.redis_url)
+        jobs: RQJobs | EmbeddedJobs = RQJobs(settings.redis_url)
     else:
-        jobs = InProcessJobs(app, backoff_scale=float(app.config.get("JOB_BACKOFF_SCALE", 1.0)))
+        jobs = EmbeddedJobs(app, backoff_scale=float(app.config.get("JOB_BACKOFF_SCALE", 1.0)))
     app.extensions["ivr.jobs"] = jobs
     app.extensions["ivr.pid"] = os.getpid()
     app.extensions.setdefault("ivr.health", {})["redis"] = jobs.health
@@ -219,3 +174,22 @@ def init_app(app: Flask) -> None:
 def enqueue(name: str, *args: Any, job_id: str | None = None, delay: int = 0) -> bool:
     """Queue a task, to run ``delay`` seconds from now at the earliest."""
     return current_app.extensions["ivr.jobs"].enqueue(name, *args, job_id=job_id, delay=delay)
+
+
+def start(app: Flask) -> None:
+    """Serve the embedded queue on a background thread of this process (a web worker).
+
+    Called by ivr.gunicorn once a worker has loaded the app; not by CLI commands,
+    which only queue. Nothing to do with Redis: `ivr worker` serves RQ.
+    """
+    queue = getattr(app, "extensions", {}).get("ivr.jobs")
+    if isinstance(queue, EmbeddedJobs):
+        queue.start()
+
+
+def stop(app: Flask, timeout: float = 5.0) -> None:
+    """The process is ending: stop its queue thread without waiting for retries (also
+    done at exit); a job it still runs is handed back to the other processes."""
+    queue = getattr(app, "extensions", {}).get("ivr.jobs")
+    if isinstance(queue, EmbeddedJobs):
+        queue.stop(timeout, exiting=True)
