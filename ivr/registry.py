@@ -77,7 +77,8 @@ class Registry:
     ) -> None:
         if name in self.recording_kinds:
             raise ValueError(f"recording kind {name!r} is registered twice")
-        model.kind = name  # type: ignore[attr-defined] - names the storage folder and jobs
+        # The kind names the recording's storage folder and its jobs' argument.
+        model.kind = name  # type: ignore[attr-defined]
         self.recording_kinds[name] = RecordingKind(name, model, on_callback)
 
     def add_service(self, name: str, factory: Callable[[], Any]) -> None:

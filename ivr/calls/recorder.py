@@ -96,7 +96,7 @@ class Recorder:
         session = self.session()
         call_id = store.record_request(session, entry)
         if call_id is not None and not quiet:
-            call = session.get(Call, call_id)
+            call = session.get_one(Call, call_id)
             if status:
                 store.apply_status(call, status, duration)
             for effect in effects:

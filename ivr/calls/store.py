@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -118,7 +118,7 @@ RECORD_REQUEST = text(
 )
 
 
-_CALLS, _EVENTS = Call.__table__, CallEvent.__table__
+_CALLS, _EVENTS = cast(Table, Call.__table__), cast(Table, CallEvent.__table__)
 _sqlite_call = sqlite.insert(_CALLS)
 # SQLite: the call's id whether this request creates the row or not (a no-op update).
 SQLITE_CALL = _sqlite_call.on_conflict_do_update(

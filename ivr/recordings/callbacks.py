@@ -32,7 +32,7 @@ def upsert(db: Session, model: type[Item], recording_sid: str, **fields: Any) ->
         return item
     try:
         with db.begin_nested():
-            item = model(recording_sid=recording_sid, **fields)
+            item = model(recording_sid=recording_sid, **fields)  # type: ignore[call-arg]
             db.add(item)
     except IntegrityError:  # a concurrent or retried callback got there first
         item = db.scalars(found).one()

@@ -24,6 +24,6 @@ def transcribe_command(pending: bool) -> None:
     pending_items = untranscribed()
     for kind, item_id in pending_items:
         transcribe_recording(kind, item_id)
-        item = db.session().get(model_of(kind), item_id)
+        item = db.session().get_one(model_of(kind), item_id)
         click.echo(f"{kind} {item_id}: {item.transcript_status} {item.transcript_text[:60]}")
     click.echo(f"{len(pending_items)} recording(s) processed")
