@@ -10,8 +10,8 @@ import pytest
 from ivr.flows import load_flows
 from ivr.settings import ROOT
 from ivr.simulator import http_transport
-from tests.conftest import PUBLIC_URL
-from tests.resilience.conftest import ACCOUNT_SID, CALLER, free_port, phone
+from tests.harness import ACCOUNT_SID, PUBLIC_URL, free_port
+from tests.resilience.conftest import CALLER, phone
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from rq.job import Job, JobStatus
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from ivr.simulator import flask_transport
-from tests.conftest import PUBLIC_URL
-from tests.resilience.conftest import descendants, gone, long_wav, phone, rows, wait_for
+from tests.harness import PUBLIC_URL, descendants, gone, wait_until
+from tests.resilience.conftest import long_wav, phone, rows
 
 MESSAGE = (
     "SELECT id, download_status, transcript_status, transcript_text, transcribed_at FROM voicemails"
@@ -40,7 +40,7 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
     connection = private_redis.client()
     started = StartedJobRegistry("transcribe", connection=connection)
     worker_a = launcher.ivr("worker-a", ["worker"], private_redis.url)
-    [job_id] = wait_for(
+    [job_id] = wait_until(
         lambda: started.get_job_ids(cleanup=False),
         120,
         "worker A to start the transcription",
@@ -55,14 +55,14 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
     horses = descendants(worker_a.pid)
     assert horses, "worker A has no work horse"
     worker_a.kill()
-    wait_for(lambda: all(gone(pid) for pid in horses), 10, "worker A's processes to die")
+    wait_until(lambda: all(gone(pid) for pid in horses), 10, "worker A's processes to die")
     assert status(job_id, connection) == JobStatus.STARTED  # abandoned, as after a crash
     [(_, _, transcript, text, _)] = rows(clean_tables, MESSAGE)
     assert (transcript, text) == ("pending", "")  # nothing half-written
 
     # Worker B sweeps at start (the message is still "pending") and transcribes it.
     worker_b = launcher.ivr("worker-b", ["worker"], private_redis.url)
-    wait_for(
+    wait_until(
         lambda: rows(clean_tables, MESSAGE)[0][2] != "pending",
         120,
         "worker B to transcribe",
@@ -73,7 +73,7 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
     assert transcript == "done" and text.strip(), worker_b.tail()
     assert re.search(r"re-queued: .*\b1 recordings\b", worker_b.output())  # start-up sweep
     finished = FinishedJobRegistry("transcribe", connection=connection)
-    [done_id] = wait_for(lambda: finished.get_job_ids(cleanup=False), 30, "job B finished")
+    [done_id] = wait_until(lambda: finished.get_job_ids(cleanup=False), 30, "job B finished")
     assert done_id != job_id
     assert Job.fetch(done_id, connection=connection).worker_name not in ("", None, name_a)
 
@@ -86,7 +86,7 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
     if orphan.get_status() == JobStatus.SCHEDULED:
         ScheduledJobRegistry(queue=queue).remove(orphan)
         queue.enqueue_job(orphan)
-    wait_for(
+    wait_until(
         lambda: status(job_id, connection) == JobStatus.FINISHED,
         60,
         "the retried orphan",
