@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import time
 
@@ -12,12 +14,23 @@ from rq.job import Job, JobStatus
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from ivr.simulator import flask_transport
-from tests.harness import PUBLIC_URL, descendants, gone, wait_until
+from tests.harness import PUBLIC_URL, cpu_seconds, descendants, gone, wait_until
 from tests.resilience.conftest import long_wav, phone, rows
 
+DECODING_CPU = 1.0  # seconds; the whole transcription takes several
 MESSAGE = (
     "SELECT id, download_status, transcript_status, transcript_text, transcribed_at FROM voicemails"
 )
+
+
+def work_horses(worker_pid: int) -> list[int]:
+    """The worker's work horses: RQ puts each in a process group of its own."""
+    found = []
+    for pid in descendants(worker_pid):
+        with contextlib.suppress(ProcessLookupError):
+            if os.getpgid(pid) == pid:
+                found.append(pid)
+    return found
 
 
 def status(job_id: str, connection: Redis) -> JobStatus:
@@ -47,15 +60,26 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
         watch=(worker_a,),
     )
     name_a = Job.fetch(job_id, connection=connection).worker_name
-    time.sleep(1.5)  # well into decoding
+    # Well into decoding: RQ forks a work horse for the job (from the worker, which had
+    # loaded the model) and the horse has spent DECODING_CPU seconds of CPU on it.
+    [horse] = wait_until(
+        lambda: work_horses(worker_a.pid), 30, "worker A's work horse", watch=(worker_a,)
+    )
+    wait_until(
+        lambda: cpu_seconds(horse) >= DECODING_CPU,
+        120,
+        f"worker A's work horse to decode for {DECODING_CPU:g} s of CPU",
+        poll=0.05,
+        watch=(worker_a,),
+    )
     [(_, download, transcript, *_)] = rows(clean_tables, MESSAGE)
     assert (download, transcript) == ("downloaded", "pending")
 
     # SIGKILL: the worker's process group, and the work horse (RQ gives it a group of its own).
-    horses = descendants(worker_a.pid)
-    assert horses, "worker A has no work horse"
+    others = descendants(worker_a.pid)
     worker_a.kill()
-    wait_until(lambda: all(gone(pid) for pid in horses), 10, "worker A's processes to die")
+    wait_until(lambda: all(gone(pid) for pid in others), 10, "worker A's processes to die")
+    assert gone(horse)
     assert status(job_id, connection) == JobStatus.STARTED  # abandoned, as after a crash
     [(_, _, transcript, text, _)] = rows(clean_tables, MESSAGE)
     assert (transcript, text) == ("pending", "")  # nothing half-written
