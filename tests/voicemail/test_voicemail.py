@@ -16,6 +16,8 @@ from tests.voice.test_security import sign
 from tests.voicemail.conftest import phone_for
 from tests.webapp.conftest import PASSWORD, log_in
 
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
+
 PROMPT = "请在提示音后留言，请说明您的姓名、联系电话和咨询的问题，录音结束请按井号键。"
 CONFIRM = "您的留言已录制。保存留言请按1，重新录制请按2。"
 SAVED = "您的留言已保存，我们将尽快给您答复。"
