@@ -12,9 +12,9 @@ from ivr import db
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
 from tests.conftest import PUBLIC_URL
+from tests.harness import PASSWORD, log_in
 from tests.voice.test_security import sign
 from tests.voicemail.conftest import phone_for
-from tests.webapp.conftest import PASSWORD, log_in
 
 pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
 
