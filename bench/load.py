@@ -57,17 +57,18 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.stack import (  # noqa: E402
-    free_port,
-    migrate,
-    private_redis,
-    spawn,
-    stop,
-    tail,
-    wait_healthy,
-)
-from ivr.settings import load_settings  # noqa: E402
 from ivr.simulator import CallFailed, Phone  # noqa: E402
+from tests.harness import (  # noqa: E402
+    Server,
+    free_port,
+    gunicorn_command,
+    normalise_database_url,
+    private_redis,
+    scratch_database,
+    spawn,
+    tail,
+    wait_http,
+)
 
 ACCOUNT_SID = "AC" + "0" * 32
 CALLED = "+8643112333"  # the zh-CN hotline number
@@ -120,31 +121,17 @@ def redis_server(url: str | None, tmp: Path) -> Iterator[tuple[str, str]]:
     if url:
         yield url, f"Redis {url.split('@')[-1]} (given)"
         return
-    with private_redis(tmp) as (own, _):
-        yield own, f"Redis {own.split('//')[-1].rsplit('/', 1)[0]} (private redis-server)"
+    with private_redis(tmp) as own:
+        yield own.url, f"Redis 127.0.0.1:{own.port} (private redis-server)"
 
 
 @contextlib.contextmanager
-def database(url: str, environ: dict[str, str]) -> Iterator[tuple[str, str]]:
+def database(url: str, tmp: Path) -> Iterator[tuple[str, str]]:
     """A migrated scratch schema in that PostgreSQL database, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-
-    normalised = load_settings({**environ, "DATABASE_URL": url}).database_url
-    if not normalised.startswith("postgresql"):
+    if not normalise_database_url(url).startswith("postgresql"):
         raise SystemExit("--database-url must be a PostgreSQL URL")
-    schema = f"ivr_load_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(normalised)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()  # no open connections in the processes forked later
-    try:
-        scoped = f"{normalised}{'&' if '?' in normalised else '?'}options=-csearch_path%3D{schema}"
-        migrate(scoped, environ)
-        yield scoped, f"PostgreSQL {normalised.split('@')[-1]} (scratch schema {schema})"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_database(url, tmp, prefix="ivr_load") as scratch:
+        yield scratch.url, scratch.description
 
 
 def server_environ(tmp: Path, auth_token: str, threads: int) -> dict[str, str]:
@@ -174,19 +161,15 @@ def server_environ(tmp: Path, auth_token: str, threads: int) -> dict[str, str]:
 def gunicorn(environ: dict[str, str], workers: int, tmp: Path) -> Iterator[tuple[str, Path, int]]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    log = tmp / "gunicorn.log"
-    cmd = [
-        sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-        "--no-control-socket",  # another gunicorn may use ~/.gunicorn/gunicorn.ctl
-        "ivr.app:create_app()",
-    ]  # fmt: skip
-    proc = spawn(cmd, log, {**environ, "IVR_PUBLIC_URL": base_url})
+    cmd = gunicorn_command("ivr.app:create_app()", port, workers=workers)
+    # SIGTERM: gunicorn's graceful stop (the master waits for its workers), then SIGKILL.
+    proc = spawn("gunicorn", cmd, tmp / "gunicorn.log", {**environ, "IVR_PUBLIC_URL": base_url},
+                 cls=Server, port=port, stop_timeout=15)  # fmt: skip
     try:
-        wait_healthy(port, proc, log)  # database and Redis reachable
-        yield base_url, log, proc.pid
+        wait_http(proc)  # 200: database and Redis reachable
+        yield base_url, proc.log, proc.pid
     finally:
-        stop(proc)
+        proc.stop()
 
 
 def cpu_seconds(server_pid: int) -> tuple[float, float, float] | None:
@@ -506,7 +489,7 @@ def main() -> int:
         tmp = Path(tmp_name)
         environ = server_environ(tmp, auth_token, args.threads)
         with (
-            database(args.database_url, environ) as (db_url, db_label),
+            database(args.database_url, tmp) as (db_url, db_label),
             redis_server(args.redis_url, tmp) as (redis_url, redis_label),
         ):
             environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url)

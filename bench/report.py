@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import random
 import secrets
 import statistics
@@ -45,10 +44,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from ivr.settings import load_settings  # noqa: E402
+from tests.harness import scratch_database  # noqa: E402
 
 MONTH = "2026-11"
 RATIO_TARGET = 3.0
@@ -57,32 +57,11 @@ PASSWORD = "bench-password-12333"
 
 
 @contextlib.contextmanager
-def database(url: str | None, tmp: Path, environ: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(database URL, description): migrated, and removed afterwards."""
-    from ivr.migrate import upgrade
-
-    if url is None:
-        path = tmp / "bench.db"
-        upgrade(f"sqlite:///{path}")
-        yield f"sqlite:///{path}", "SQLite (temporary file)"
-        return
-    normalised = load_settings({**environ, "DATABASE_URL": url}).database_url
-    if not normalised.startswith("postgresql"):
-        upgrade(normalised)
-        yield normalised, normalised.split("://")[0]
-        return
-    schema = f"ivr_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(normalised)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = f"{normalised}{'&' if '?' in normalised else '?'}options=-csearch_path%3D{schema}"
-        upgrade(scoped)
-        yield scoped, f"PostgreSQL {normalised.split('@')[-1]} (scratch schema {schema})"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+def database(url: str | None, tmp: Path) -> Iterator[tuple[str, str]]:
+    """(database URL, description): a new SQLite file, or with ``url`` a scratch schema in
+    that PostgreSQL database; migrated, and removed afterwards."""
+    with scratch_database(url, tmp, prefix="ivr_bench") as scratch:
+        yield scratch.url, scratch.description
 
 
 def seed(app, agents: int, inspectors: int, tmp: Path) -> list[int]:
@@ -236,7 +215,7 @@ def main() -> int:
             "SECRET_KEY": secrets.token_hex(16),
             "IVR_RECORDINGS_DIR": str(tmp),
         }
-        with database(args.database_url, tmp, environ) as (url, where):
+        with database(args.database_url, tmp) as (url, where):
             app = create_app({"SETTINGS": load_settings({**environ, "DATABASE_URL": url})})
             app.config["WTF_CSRF_ENABLED"] = False
             print(f"database: {where}")

@@ -42,7 +42,6 @@ import os
 import random
 import secrets
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -59,16 +58,18 @@ if str(ROOT) not in sys.path:
 
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from bench.stack import (  # noqa: E402
+from tests.harness import (  # noqa: E402
+    BIN,
+    Proc,
+    RedisServer,
     free_port,
-    migrate,
+    gunicorn_command,
     private_redis,
+    scratch_database,
     spawn,
-    stop,
-    tail,
-    wait_healthy,
+    wait_http,
 )
-from ivr.settings import load_settings  # noqa: E402
+from tests.harness import Server as ServerProc  # noqa: E402
 
 RATIO_TARGET = 0.70
 P99_TARGET_MS = 50.0
@@ -180,18 +181,14 @@ def cpu_now(server_pid: int, journal_pids: tuple[int, ...] = ()) -> CpuSnapshot 
 class Server:
     name: str
     base_url: str
-    proc: subprocess.Popen
-    log_path: Path
+    proc: ServerProc
     journal_pids: tuple[int, ...] = ()  # Redis and `ivr worker`, when they run
 
     def cpu(self) -> CpuSnapshot | None:
         return cpu_now(self.proc.pid, self.journal_pids)
 
     def log_count(self, text: str) -> int:
-        try:
-            return self.log_path.read_text(errors="replace").count(text)
-        except OSError:
-            return 0
+        return self.proc.output().count(text)
 
 
 @contextlib.contextmanager
@@ -199,41 +196,22 @@ def gunicorn(
     name: str, app: str, environ: dict[str, str], args: argparse.Namespace, tmp: Path
 ) -> Iterator[Server]:
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
     threads = 1 if args.worker_class == "sync" else args.threads  # sync + threads = gthread
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--threads",
-        str(threads),
-        "--config",
-        GUNICORN_CONFIG,
-        "--chdir",
-        str(ROOT),
-        "--log-level",
-        "warning",
-        app,
-    ]
-    log_path = tmp / f"{name}-gunicorn.log"
+    options = ["--worker-class", args.worker_class, "--threads", str(threads),
+               "--chdir", str(ROOT), "--log-level", "warning"]  # fmt: skip
+    cmd = gunicorn_command(app, port, workers=args.workers, config=GUNICORN_CONFIG, args=options)
     metrics_dir = tmp / f"{name}-metrics"  # else ivr/gunicorn.py makes one and leaves it
     metrics_dir.mkdir()
+    base_url = f"http://127.0.0.1:{port}"
     env = {**environ, "IVR_PUBLIC_URL": base_url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    proc = spawn(cmd, log_path, env)
+    # SIGTERM: gunicorn's graceful stop (the master waits for its workers), then SIGKILL.
+    proc = spawn(name, cmd, tmp / f"{name}-gunicorn.log", env, cls=ServerProc, port=port,
+                 stop_timeout=15)  # fmt: skip
     try:
-        try:
-            wait_healthy(port, proc, log_path)
-        except RuntimeError as exc:
-            raise RuntimeError(f"{name}: {exc}") from None
-        yield Server(name, base_url, proc, log_path)
+        wait_http(proc)  # 200: the database (and Redis, when configured) reachable
+        yield Server(name, base_url, proc)
     finally:
-        stop(proc)
+        proc.stop()
 
 
 def server_environ(tmp: Path, auth_token: str) -> dict[str, str]:
@@ -257,42 +235,11 @@ def server_environ(tmp: Path, auth_token: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def database(url: str | None, tmp: Path, environ: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(database URL for the server, description): migrated, and removed afterwards."""
-    if url is None:
-        path = tmp / "bench.db"
-        migrate(
-            load_settings({**environ, "DATABASE_URL": f"sqlite:///{path}"}).database_url, environ
-        )
-        yield f"sqlite:///{path}", "SQLite (temporary file)"
-        return
-    normalised = load_settings({**environ, "DATABASE_URL": url}).database_url
-    if not normalised.startswith("postgresql"):
-        migrate(normalised, environ)
-        yield normalised, normalised.split("://")[0]
-        return
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    schema = f"ivr_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    host = normalised.split("@")[-1]
-    admin = create_engine(normalised)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except SQLAlchemyError as exc:
-        raise RuntimeError(f"cannot create a schema in {host}: {exc.orig or exc}") from exc
-    finally:
-        admin.dispose()  # no open connections in the processes forked later
-    try:
-        scoped = f"{normalised}{'&' if '?' in normalised else '?'}options=-csearch_path%3D{schema}"
-        migrate(scoped, environ)
-        yield scoped, f"PostgreSQL {host} (scratch schema {schema})"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+def database(url: str | None, tmp: Path) -> Iterator[tuple[str, str]]:
+    """(database URL for the server, description): a new SQLite file, or with ``url`` a
+    scratch schema in that PostgreSQL database; migrated, and removed afterwards."""
+    with scratch_database(url, tmp, prefix="ivr_bench") as scratch:
+        yield scratch.url, scratch.description
 
 
 def recorded(url: str) -> tuple[int, int] | None:
@@ -315,14 +262,16 @@ def recorded(url: str) -> tuple[int, int] | None:
 class Journal:
     """A private redis-server and an ``ivr worker``: the deployed shape of the call journal."""
 
-    redis: subprocess.Popen
-    worker: subprocess.Popen
-    url: str
-    worker_log: Path
+    redis: RedisServer
+    worker: Proc
 
     @property
     def pids(self) -> tuple[int, ...]:
         return (self.redis.pid, self.worker.pid)
+
+    @property
+    def url(self) -> str:
+        return self.redis.url
 
     def backlog(self) -> int:
         from redis import Redis
@@ -339,8 +288,7 @@ class Journal:
         """(seconds until the worker had written every journal entry, entries left)."""
         started = time.monotonic()
         while (left := self.backlog()) and time.monotonic() - started < timeout:
-            if self.worker.poll() is not None:
-                raise RuntimeError(f"ivr worker exited:\n{tail(self.worker_log)}")
+            self.worker.check_alive("the journal to drain")
             time.sleep(0.2)
         return time.monotonic() - started, left
 
@@ -348,16 +296,15 @@ class Journal:
 @contextlib.contextmanager
 def journal_services(tmp: Path, environ: dict[str, str]) -> Iterator[Journal]:
     """Start Redis on a free port and ``ivr worker`` on it; sets REDIS_URL in ``environ``."""
-    with private_redis(tmp) as (url, redis):
-        environ["REDIS_URL"] = url
-        worker_log = tmp / "worker.log"
-        ivr = str(Path(sys.executable).parent / "ivr")
-        worker = spawn([ivr, "worker", "--queues", "events"], worker_log, environ)
+    with private_redis(tmp) as redis:
+        environ["REDIS_URL"] = redis.url
+        cmd = [str(BIN / "ivr"), "worker", "--queues", "events"]
+        worker = spawn("ivr worker", cmd, tmp / "worker.log", environ)
         try:
-            yield Journal(redis, worker, url, worker_log)
+            yield Journal(redis, worker)
         finally:
             environ.pop("REDIS_URL", None)
-            stop(worker)
+            worker.stop()
 
 
 # --- load ---------------------------------------------------------------------------------
@@ -720,7 +667,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="webhooks-bench-") as tmp_name:
         tmp = Path(tmp_name)
         environ = server_environ(tmp, auth_token)
-        with database(args.database_url, tmp, environ) as (db_url, db_label):
+        with database(args.database_url, tmp) as (db_url, db_label):
             environ["DATABASE_URL"] = db_url
             with contextlib.ExitStack() as services:
                 journal = None

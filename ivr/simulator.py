@@ -7,6 +7,13 @@ its recordingStatusCallback) and Enqueues. In a queue the phone does what
 Twilio does: it requests the ``waitUrl`` again and again with QueuePosition and
 QueueTime, plays what it answers, and leaves on ``<Leave/>`` (QueueResult=leave)
 or hangs up after ``queue_rounds`` rounds (QueueResult=hangup).
+
+The keys of a call are what the caller does at each Gather; ``-`` is silence.
+A ``<Record>`` takes a key only when the next one is ``-``: the caller says
+nothing, and as Twilio does when a Record gets no audio, the phone requests no
+action URL and goes on with the next verb (only a recordingStatusCallback that
+asked for the ``absent`` event hears of it). Otherwise the Record captures
+``recording_url`` and posts its action.
 """
 
 from __future__ import annotations
@@ -119,7 +126,8 @@ class Phone:
     - ``dial_recordings_url``: where a recorded Dial's audio is
       (RecordingUrl = that/RecordingSid); empty: Twilio reports it ``absent``;
     - ``recording_url`` / ``recording_duration``: what a ``<Record>`` captured
-      (empty: nothing, RecordingStatus=absent);
+      (empty: a recording with no audio, RecordingStatus=absent, posted to the
+      action; a ``-`` key at the Record instead: nothing recorded, no action);
     - ``queues``: Twilio's queues, shared by phones calling at the same time;
     - ``queue_rounds``: wait-URL requests before the caller gives up (QueueResult=hangup);
     - ``queue_round_seconds``: QueueTime grows by this much each round (None: real seconds);
@@ -274,6 +282,11 @@ class Phone:
                     return next_request
             elif tag == "Record":
                 self._log(record, Step("record", attrs=attrs))
+                if keys and keys[0] == SILENCE:  # no audio: Twilio goes on with the next verb
+                    keys.popleft()
+                    self._log(record, Step("silence"))
+                    self._nothing_recorded(attrs)
+                    continue
                 recording = {
                     "RecordingUrl": self.recording_url,
                     "RecordingSid": "RE" + secrets.token_hex(16),
@@ -290,6 +303,23 @@ class Phone:
                 return None
         record.ended_by = "end of TwiML"
         return None
+
+    def _nothing_recorded(self, attrs: dict[str, str]) -> None:
+        """A Record that got no audio: only a callback subscribed to ``absent`` hears of it."""
+        callback = attrs.get("recordingStatusCallback")
+        events = attrs.get("recordingStatusCallbackEvent", "completed").replace(",", " ").split()
+        if callback and "absent" in events:
+            self.pending.append(
+                (
+                    callback,
+                    {
+                        "RecordingSid": "RE" + secrets.token_hex(16),
+                        "RecordingUrl": "",
+                        "RecordingStatus": "absent",
+                        "RecordingDuration": "0",
+                    },
+                )
+            )
 
     def _dial(self, record: CallRecord, verb: ET.Element):
         """Connect the Dial; a recorded one's recordingStatusCallback follows, as from Twilio."""

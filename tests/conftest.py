@@ -1,88 +1,86 @@
 """Shared fixtures: the app on a real database, rolled back after each test.
 
 The database is PostgreSQL (TEST_DATABASE_URL, default the local server's
-``test`` database) in a schema made for this run, migrated with Alembic once.
-Set TEST_DATABASE_URL=sqlite:///... to run on SQLite instead.
+``test`` database) in a schema made for this run, migrated with Alembic once
+(tests/harness.py). Set TEST_DATABASE_URL=sqlite:///PATH to run on SQLite
+instead: a new file at PATH (or in pytest's tmp dir if PATH exists), removed
+afterwards. ``pytest -m sqlite`` selects the end-to-end walks and job tests that
+``scripts/test`` also runs on SQLite.
+
+Fixtures used by several folders live here (``media``, ``make_live_app``);
+helpers that are not fixtures are in tests/harness.py, and no conftest imports
+another. The names below imported from tests.harness stay importable from here.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
-import secrets
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, delete, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import sessionmaker
 
 from ivr.app import create_app
-from ivr.migrate import upgrade
-from ivr.settings import ROOT, load_settings
+from ivr.db import make_engine
+from ivr.settings import load_settings
 from ivr.simulator import Phone, flask_transport
+from tests.harness import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    CENTRE_TZ,
+    PUBLIC_URL,
+    SPEECH_DATA,
+    Launcher,
+    app_environ,
+    normalise_database_url,
+    scratch_database,
+    suite_database_url,
+)
 
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-PUBLIC_URL = "https://ivr.example.test"  # differs from the test client's http://localhost
-CENTRE_TZ = ZoneInfo("Asia/Shanghai")
-DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def app_environ(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {
-        "IVR_ENV": "test",
-        "IVR_ENV_FILE": str(tmp_path / "none.env"),
-        "DATABASE_URL": database_url,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "SECRET_KEY": "test-secret",
-        "IVR_PUBLIC_URL": PUBLIC_URL,
-        "IVR_RECORDINGS_DIR": str(tmp_path / "recordings"),
-        "IVR_FLOWS_DIR": str(ROOT / "flows"),
-        **extra,
-    }
+__all__ = ["ACCOUNT_SID", "AUTH_TOKEN", "CENTRE_TZ", "PUBLIC_URL", "app_environ"]
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
-    url = os.environ.get("TEST_DATABASE_URL", DEFAULT_DB)
-    if url.startswith("sqlite"):
-        path = tmp_path_factory.mktemp("db") / "test.db"
-        url = f"sqlite:///{path}"
-        upgrade(url)
-        yield url
-        return
-    schema = f"ivr_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(load_settings(_env(url)).database_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    upgrade(load_settings(_env(scoped)).database_url)
-    try:
-        yield scoped
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def _env(url: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": url,
-        "TWILIO_AUTH_TOKEN": "x",
-        "SECRET_KEY": "x",
-        "IVR_ENV_FILE": "/nonexistent",
-    }
+    """The run's scratch database (PostgreSQL schema or SQLite file), migrated once."""
+    with scratch_database(suite_database_url(), tmp_path_factory.mktemp("db")) as scratch:
+        yield scratch.url
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
+    """The engine of the per-test transactions (``connection``).
+
+    On SQLite the driver (pysqlite) would not begin a transaction until the first
+    INSERT, so ``connection``'s outer transaction did not exist: the app's first
+    SAVEPOINT began one and its RELEASE committed the test's rows for good, and
+    every later test saw them. Here the driver is left in autocommit and SQLAlchemy
+    emits BEGIN itself (SQLAlchemy's recipe for pysqlite), so the rollback at the
+    end of each test undoes everything, as on PostgreSQL.
+    """
     from ivr.db import make_engine
 
-    engine = make_engine(load_settings(_env(database_url)).database_url)
+    engine = make_engine(normalise_database_url(database_url))
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _driver_autocommit(dbapi_conn, _record) -> None:
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
+
     yield engine
     engine.dispose()
 
@@ -160,3 +158,133 @@ def at():
     yield travel
     for traveller in reversed(travellers):
         traveller.stop()
+
+
+class Media:
+    """What the ``media`` fixture serves: recordings by name, hits counted."""
+
+    def __init__(self, server: ThreadingHTTPServer) -> None:
+        self.server = server
+        self.hits: Counter[str] = Counter()
+        self.failures_left: dict[str, int] = {}
+        self.files: dict[str, bytes] = {
+            "ko_caller_8k": (SPEECH_DATA / "ko_caller_8k.wav").read_bytes(),
+            "ko_dual_8k": (SPEECH_DATA / "ko_dual_8k.wav").read_bytes(),
+            "corrupt": b"RIFF\x10\x00\x00\x00WAVEthis is not audio at all" * 10,
+        }
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/Recordings/{name}"
+
+    def sha256(self, name: str) -> str:
+        return hashlib.sha256(self.files[name]).hexdigest()
+
+
+@pytest.fixture
+def media() -> Iterator[Media]:
+    """A local stand-in for Twilio's media host: checks basic auth, counts downloads.
+
+    ``failures_left[name] = n`` answers 500 to the next n downloads of ``name``.
+    """
+    expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    holder: dict[str, Media] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            state = holder["media"]
+            name = self.path.rsplit("/", 1)[-1].removesuffix(".wav")
+            state.hits[name] += 1
+            if self.headers.get("Authorization") != expected:
+                self.send_error(401)
+                return
+            if state.failures_left.get(name, 0) > 0:
+                state.failures_left[name] -= 1
+                self.send_error(500)
+                return
+            if name not in state.files:
+                self.send_error(404)
+                return
+            body = state.files[name]
+            self.send_response(200)
+            self.send_header("Content-Type", "audio/x-wav")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    holder["media"] = Media(server)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield holder["media"]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def make_live_app(database_url, tmp_path):
+    """``make_live_app(**env)``: apps that commit for real; the tables are emptied afterwards.
+
+    For what runs across threads and processes (in-process jobs, live servers),
+    where the per-test rollback of ``app`` cannot reach.
+    """
+    from ivr.db import Base
+
+    apps = []
+
+    def make(backoff_scale: float = 0.01, **extra: str):
+        environ = app_environ(
+            database_url,
+            tmp_path,
+            IVR_MEDIA_HOSTS="api.twilio.com,127.0.0.1",
+            IVR_MODELS_DIR=str(tmp_path / "models"),
+            **extra,
+        )
+        app = create_app(
+            {
+                "SETTINGS": load_settings(environ),
+                "TESTING": True,
+                "JOB_BACKOFF_SCALE": backoff_scale,
+            }
+        )
+        apps.append(app)
+        return app
+
+    yield make
+    if apps:
+        from ivr import db
+
+        with apps[0].app_context():
+            session = db.session()
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(delete(table))
+            session.commit()
+        for app in apps:
+            with app.app_context():
+                db.engine().dispose()
+
+
+@pytest.fixture
+def clean_tables(database_url: str) -> Iterator[Engine]:
+    """An engine on the test schema; every table is emptied when the test ends."""
+    engine = make_engine(normalise_database_url(database_url))
+    yield engine
+    metadata = MetaData()
+    with engine.begin() as conn:
+        metadata.reflect(bind=conn)
+        for table in reversed(metadata.sorted_tables):
+            if table.name != "alembic_version":
+                conn.execute(delete(table))
+    engine.dispose()
+
+
+@pytest.fixture
+def launcher(clean_tables, database_url: str, tmp_path: Path) -> Iterator[Launcher]:
+    """Start servers and workers; all are stopped before the tables are emptied."""
+    launch = Launcher(tmp_path, database_url)
+    try:
+        yield launch
+    finally:
+        launch.stop_all()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.migrate import upgrade
-from tests.conftest import app_environ
+from tests.harness import app_environ
+
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
 
 
 def test_ivr_call_in_process(monkeypatch, tmp_path, at):

@@ -25,8 +25,6 @@ def test_models_match_the_migrations(database_url):
     from alembic import command
 
     from ivr.migrate import alembic_config
-    from ivr.settings import load_settings
-    from tests.conftest import _env
+    from tests.harness import normalise_database_url
 
-    url = load_settings(_env(database_url)).database_url
-    command.check(alembic_config(url))
+    command.check(alembic_config(normalise_database_url(database_url)))

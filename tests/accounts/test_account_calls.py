@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from ivr.accounts.models import PersonalAccount
 from ivr.simulator import Phone, flask_transport
 from tests.accounts.conftest import NUMBER, PASSWORD, WRONG, call_events, stored_text
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL
+
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
 
 MAIN_MENU = (
     "语音服务请按1，录音留言请按2，索取传真请按3，个人账户查询请按4，投诉举报请按5，"

@@ -22,8 +22,7 @@ from ivr.app import create_app
 from ivr.settings import load_settings
 from ivr.simulator import Phone, TwilioQueues, flask_transport
 from ivr.staff.models import User
-from tests.conftest import AUTH_TOKEN, PUBLIC_URL, app_environ
-from tests.voicemail.conftest import make_live_app, media  # noqa: F401 - fixtures for live tests
+from tests.harness import AUTH_TOKEN, PUBLIC_URL, app_environ
 
 JILIN_CALLER = "+8643262012345"  # a Jilin City (0432) landline
 MEDIA = "https://recordings.example.invalid/2010-04-01/Accounts/AC0/Recordings"  # not fetched

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from ivr import db
@@ -10,6 +11,8 @@ from ivr.agents.presence import presence
 from ivr.calls.models import Call
 from tests.agents.conftest import JILIN_CALLER
 from tests.conftest import PUBLIC_URL
+
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
 
 CONNECTING = "请稍等，正在为您转接吉林市人工服务。"
 GOODBYE = "感谢您的来电，再见。"

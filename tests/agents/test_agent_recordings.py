@@ -12,6 +12,8 @@ from ivr.staff.models import User
 from tests.conftest import PUBLIC_URL
 from tests.voice.test_security import sign
 
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
+
 SID = "CA" + "7" * 32
 
 

@@ -12,7 +12,7 @@ from ivr import db
 from ivr.agents.presence import presence
 from ivr.staff.models import AuditEvent, User
 from tests.agents.conftest import BASE_TIME
-from tests.webapp.conftest import PASSWORD, csrf_token, log_in
+from tests.harness import PASSWORD, csrf_token, log_in
 
 CALL = "CA" + "5" * 32
 

@@ -18,6 +18,8 @@ from ivr.voicemail.models import Voicemail
 from tests.agents.conftest import MEDIA
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL
 
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
+
 TRANSFER = "请稍等，我将您的电话转给值班班长。"
 RECORD = "请在提示音后说明您要投诉或举报的事项，以及您的姓名和联系电话，录音结束请按井号键。"
 SAVED = "您反映的问题我们已记录在案，会尽快处理并与您联系，谢谢您对劳动保障工作的支持。"

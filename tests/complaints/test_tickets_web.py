@@ -12,7 +12,7 @@ from ivr import db
 from ivr.complaints import service
 from ivr.complaints.models import Ticket
 from ivr.staff.models import AuditEvent, User
-from tests.webapp.conftest import PASSWORD, csrf_token, log_in
+from tests.harness import PASSWORD, csrf_token, log_in
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in the centre
 

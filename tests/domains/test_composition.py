@@ -14,8 +14,8 @@ from ivr.app import create_app
 from ivr.domains import DOMAINS, Domain
 from ivr.settings import ROOT, load_settings
 from ivr.simulator import Phone, flask_transport
-from tests.conftest import AUTH_TOKEN, PUBLIC_URL, app_environ
 from tests.domains import echo
+from tests.harness import AUTH_TOKEN, PUBLIC_URL, app_environ
 from tests.voice.test_security import sign
 
 CORE = ("flows", "voice", "calls", "recordings", "speech", "jobs")

@@ -32,14 +32,13 @@ from werkzeug.serving import make_server
 from ivr import db
 from ivr.fax.models import FaxRequest
 from ivr.simulator import Phone, flask_transport
-from tests.conftest import AUTH_TOKEN, PUBLIC_URL
-from tests.voicemail.conftest import make_live_app  # noqa: F401 - the fixture make_fax_app uses
+from tests.harness import AUTH_TOKEN, PUBLIC_URL
 
 CALLER = "+8643188881234"  # Changchun: local fax numbers get 0431
 
 
 @pytest.fixture
-def make_fax_app(make_live_app, tmp_path) -> Callable[..., Flask]:  # noqa: F811 - the fixture
+def make_fax_app(make_live_app, tmp_path) -> Callable[..., Flask]:
     def make(**extra: str) -> Flask:
         return make_live_app(backoff_scale=0.001, IVR_FAX_OUTBOX=str(tmp_path / "outbox"), **extra)
 

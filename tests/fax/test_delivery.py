@@ -23,6 +23,7 @@ PENSION = "养老保险待遇申领须知"
 KEYS = ["3", "1", "043188881234#", "1"]
 
 
+@pytest.mark.sqlite  # the delivery job, run again on SQLite by scripts/test
 def test_hylafax_gets_the_pdf_and_the_number_from_sendfax(make_fax_app, tmp_path, on_path, at):
     bin_dir = tmp_path / "bin"
     fake_sendfax(bin_dir)
@@ -45,6 +46,7 @@ def test_hylafax_gets_the_pdf_and_the_number_from_sendfax(make_fax_app, tmp_path
     assert PENSION in facts.text and facts.embedded
 
 
+@pytest.mark.sqlite  # the delivery job, run again on SQLite by scripts/test
 def test_hylafax_failures_are_retried_then_reported(make_fax_app, tmp_path, on_path, at):
     bin_dir = tmp_path / "bin"
     fake_sendfax(bin_dir, exit_code=1, output="sendfax: Can not reach server faxserver.local")
@@ -70,6 +72,7 @@ def test_a_missing_sendfax_is_named_in_the_error(make_fax_app, at):
     assert "'sendfax-not-installed' not found on PATH" in request.error
 
 
+@pytest.mark.sqlite  # the delivery job, run again on SQLite by scripts/test
 def test_rest_provider_gives_the_api_a_link_it_fetches_and_hears_it_was_delivered(
     rest_app, fax_api, at
 ):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from ivr import db
 from ivr.calls.models import Call, CallEvent
 from tests.fax.conftest import drain, fax_phone, fax_requests
 from tests.fax.pdfcheck import read
+
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
 
 CATALOGUE = (
     "请选择您需要的传真文件：养老保险待遇申领须知请按1，失业保险金申领材料清单请按2，"

@@ -11,7 +11,7 @@ import pytest
 from ivr import db
 from ivr.fax.models import FaxRequest
 from ivr.staff.models import User
-from tests.webapp.conftest import PASSWORD, log_in
+from tests.harness import PASSWORD, log_in
 
 
 @pytest.fixture

@@ -29,8 +29,7 @@ from ivr.inspection.demo_script import SCRIPTS
 from ivr.inspection.rubric import Grading, load
 from ivr.settings import ROOT
 from ivr.staff.models import User
-from tests.voicemail.conftest import make_live_app  # noqa: F401 - fixture used by the browser test
-from tests.webapp.conftest import PASSWORD, csrf_token, log_in
+from tests.harness import PASSWORD, csrf_token, log_in
 
 MONTH = "2026-11"
 # 2026-11-10 10:00 in Changchun (UTC+8)

@@ -24,8 +24,7 @@ from ivr.app import create_app
 from ivr.jobs.embedded import EmbeddedJobs, db_now
 from ivr.jobs.models import Job
 from ivr.settings import load_settings
-from tests.conftest import app_environ
-from tests.resilience.conftest import clean_tables, launcher, media  # noqa: F401 - fixtures
+from tests.harness import app_environ
 
 TABLE = Job.__table__
 

@@ -12,9 +12,10 @@ import pytest
 
 from ivr.settings import ROOT
 from ivr.simulator import http_transport
-from tests.conftest import app_environ
+from tests.harness import app_environ
+from tests.harness import wait_until as wait_for
 from tests.jobs.conftest import TABLE
-from tests.resilience.conftest import phone, rows, wait_for
+from tests.resilience.helpers import phone, rows
 
 EXITING = """
 import threading

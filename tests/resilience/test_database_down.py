@@ -10,9 +10,9 @@ import pytest
 from ivr.flows import load_flows
 from ivr.settings import ROOT
 from ivr.simulator import http_transport
-from tests.conftest import PUBLIC_URL
+from tests.harness import ACCOUNT_SID, PUBLIC_URL, free_port
 from tests.node_types import node_types
-from tests.resilience.conftest import ACCOUNT_SID, CALLER, free_port, phone
+from tests.resilience.helpers import CALLER, phone
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from ivr.simulator import http_transport
-from tests.resilience.conftest import phone, rows
+from tests.resilience.helpers import phone, rows
 
 SAVED = "您的留言已保存，我们将尽快给您答复。"
 MESSAGE = (

@@ -15,8 +15,8 @@ import pytest
 from rq import Queue
 
 from ivr.simulator import http_transport
-from tests.conftest import PUBLIC_URL
-from tests.resilience.conftest import ACCOUNT_SID, CALLER, alternating, phone, rows
+from tests.harness import ACCOUNT_SID, PUBLIC_URL
+from tests.resilience.helpers import CALLER, alternating, phone, rows
 
 # Menu paths valid in and out of staffed hours (the servers run on the real clock,
 # so each path's reference is a run on one server at the same moment, not a fixed text).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import time
 
@@ -12,12 +14,23 @@ from rq.job import Job, JobStatus
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from ivr.simulator import flask_transport
-from tests.conftest import PUBLIC_URL
-from tests.resilience.conftest import descendants, gone, long_wav, phone, rows, wait_for
+from tests.harness import PUBLIC_URL, cpu_seconds, descendants, gone, wait_until
+from tests.resilience.helpers import long_wav, phone, rows
 
+DECODING_CPU = 1.0  # seconds; the whole transcription takes several
 MESSAGE = (
     "SELECT id, download_status, transcript_status, transcript_text, transcribed_at FROM voicemails"
 )
+
+
+def work_horses(worker_pid: int) -> list[int]:
+    """The worker's work horses: RQ puts each in a process group of its own."""
+    found = []
+    for pid in descendants(worker_pid):
+        with contextlib.suppress(ProcessLookupError):
+            if os.getpgid(pid) == pid:
+                found.append(pid)
+    return found
 
 
 def status(job_id: str, connection: Redis) -> JobStatus:
@@ -40,29 +53,40 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
     connection = private_redis.client()
     started = StartedJobRegistry("transcribe", connection=connection)
     worker_a = launcher.ivr("worker-a", ["worker"], private_redis.url)
-    [job_id] = wait_for(
+    [job_id] = wait_until(
         lambda: started.get_job_ids(cleanup=False),
         120,
         "worker A to start the transcription",
         watch=(worker_a,),
     )
     name_a = Job.fetch(job_id, connection=connection).worker_name
-    time.sleep(1.5)  # well into decoding
+    # Well into decoding: RQ forks a work horse for the job (from the worker, which had
+    # loaded the model) and the horse has spent DECODING_CPU seconds of CPU on it.
+    [horse] = wait_until(
+        lambda: work_horses(worker_a.pid), 30, "worker A's work horse", watch=(worker_a,)
+    )
+    wait_until(
+        lambda: cpu_seconds(horse) >= DECODING_CPU,
+        120,
+        f"worker A's work horse to decode for {DECODING_CPU:g} s of CPU",
+        poll=0.05,
+        watch=(worker_a,),
+    )
     [(_, download, transcript, *_)] = rows(clean_tables, MESSAGE)
     assert (download, transcript) == ("downloaded", "pending")
 
     # SIGKILL: the worker's process group, and the work horse (RQ gives it a group of its own).
-    horses = descendants(worker_a.pid)
-    assert horses, "worker A has no work horse"
+    others = descendants(worker_a.pid)
     worker_a.kill()
-    wait_for(lambda: all(gone(pid) for pid in horses), 10, "worker A's processes to die")
+    wait_until(lambda: all(gone(pid) for pid in others), 10, "worker A's processes to die")
+    assert gone(horse)
     assert status(job_id, connection) == JobStatus.STARTED  # abandoned, as after a crash
     [(_, _, transcript, text, _)] = rows(clean_tables, MESSAGE)
     assert (transcript, text) == ("pending", "")  # nothing half-written
 
     # Worker B sweeps at start (the message is still "pending") and transcribes it.
     worker_b = launcher.ivr("worker-b", ["worker"], private_redis.url)
-    wait_for(
+    wait_until(
         lambda: rows(clean_tables, MESSAGE)[0][2] != "pending",
         120,
         "worker B to transcribe",
@@ -73,7 +97,7 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
     assert transcript == "done" and text.strip(), worker_b.tail()
     assert re.search(r"re-queued: .*\b1 recordings\b", worker_b.output())  # start-up sweep
     finished = FinishedJobRegistry("transcribe", connection=connection)
-    [done_id] = wait_for(lambda: finished.get_job_ids(cleanup=False), 30, "job B finished")
+    [done_id] = wait_until(lambda: finished.get_job_ids(cleanup=False), 30, "job B finished")
     assert done_id != job_id
     assert Job.fetch(done_id, connection=connection).worker_name not in ("", None, name_a)
 
@@ -86,7 +110,7 @@ def test_worker_killed_during_transcription_another_finishes_it_once(
     if orphan.get_status() == JobStatus.SCHEDULED:
         ScheduledJobRegistry(queue=queue).remove(orphan)
         queue.enqueue_job(orphan)
-    wait_for(
+    wait_until(
         lambda: status(job_id, connection) == JobStatus.FINISHED,
         60,
         "the retried orphan",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
+
 WELCOME = "您好，欢迎拨打吉林省12333劳动保障电话咨询服务热线"
 MAIN_MENU = (
     "语音服务请按1，录音留言请按2，索取传真请按3，个人账户查询请按4，投诉举报请按5，"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from ivr.calls.models import Call
 from tests.conftest import PUBLIC_URL
 from tests.voice.test_security import PARAMS, SID, post, sign
+
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
 
 
 def events(db_session, sid: str) -> list[tuple[str, str, str]]:

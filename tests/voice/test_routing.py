@@ -7,6 +7,8 @@ import pytest
 from ivr.simulator import Phone, flask_transport
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL
 
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
+
 CONTINUE = "是否需要继续服务？继续服务请按1，结束通话请按2。"
 MAIN_MENU_START = "语音服务请按1"
 

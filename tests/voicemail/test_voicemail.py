@@ -12,9 +12,11 @@ from ivr import db
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
 from tests.conftest import PUBLIC_URL
+from tests.harness import PASSWORD, log_in
 from tests.voice.test_security import sign
 from tests.voicemail.conftest import phone_for
-from tests.webapp.conftest import PASSWORD, log_in
+
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
 
 PROMPT = "请在提示音后留言，请说明您的姓名、联系电话和咨询的问题，录音结束请按井号键。"
 CONFIRM = "您的留言已录制。保存留言请按1，重新录制请按2。"
@@ -199,6 +201,32 @@ def test_nothing_recorded_is_not_a_message_and_the_caller_is_told(live_app, at):
     call = phone_for(live_app, recording_url="").call(["2"])
     assert call.heard[2:] == [PROMPT, EMPTY, PROMPT, EMPTY, CONTINUE]
     assert all(m.state == "empty" and not m.is_message for m in messages(live_app))
+
+
+def test_silence_at_the_beep_falls_through_twice_then_moves_on(live_app, media, at):
+    """Twilio requests no action when a Record gets no audio: it goes on with the next verb,
+    the Redirect that counts a try. The empty prompt, a second try, then the ``after`` node."""
+    at(2026, 11, 23, 10, 0)
+    phone = phone_for(live_app, recording_url=media.url("ko_caller_8k"))  # never said
+    call = phone.call(["2", "-", "-"])
+    assert call.heard[2:] == [PROMPT, EMPTY, PROMPT, EMPTY, CONTINUE]
+    assert [s.verb for s in call.steps if s.verb in ("record", "silence")] == [
+        "record",
+        "silence",
+        "record",
+        "silence",
+    ]
+    paths = [url.removeprefix(PUBLIC_URL) for url, _ in call.requests]
+    assert paths[2:] == [  # each time the Redirect after the Record, never its action
+        "/voice/node/voicemail?stack=main_menu&n=2&t=1",
+        "/voice/node/voicemail?stack=main_menu&n=3&t=2",
+    ]
+    assert not any("RecordingSid" in params for _, params in call.requests)
+    assert call.ended_by == "caller hung up"  # at the "continue" menu
+    # Twilio's recording status callback said "absent" twice: two empty takes, no message.
+    takes = messages(live_app)
+    assert [(m.state, m.is_message) for m in takes] == [("empty", False), ("empty", False)]
+    assert media.hits["ko_caller_8k"] == 0
 
 
 def test_voicemail_list_json(live_app, media, at):

@@ -9,7 +9,6 @@ clients.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,9 +24,9 @@ from ivr import db
 from ivr.staff.cli import cli as users_cli
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
+from tests.harness import CSRF, PASSWORD, csrf_token, log_in
 
-PASSWORD = "correct horse 12333"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+__all__ = ["CSRF", "PASSWORD", "csrf_token", "log_in"]  # imported from here by tests
 _sids = itertools.count(1)
 
 
@@ -87,19 +86,6 @@ def make_voicemail(data) -> Callable[..., int]:
             return message.id
 
     return make
-
-
-def csrf_token(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
-def log_in(client: FlaskClient, username: str, password: str = PASSWORD):
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    return client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": token}
-    )
 
 
 @pytest.fixture
