@@ -51,6 +51,7 @@ def echo_app(database_url, connection, tmp_path):
     return app
 
 
+@pytest.mark.sqlite
 def test_a_domain_added_with_one_list_entry_takes_part_in_a_call(echo_app, at):
     at(2026, 11, 23, 10, 0)
     client = echo_app.test_client()
