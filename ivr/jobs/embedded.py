@@ -1,32 +1,17 @@
 """The embedded job queue: the ``jobs`` table in the app's own database, no Redis.
 
-The default without REDIS_URL (``scripts/serve``: SQLite, two gunicorn
-workers), and it works the same on PostgreSQL:
-
-- ``enqueue`` writes a row in a short transaction of its own (never the
-  caller's session: enqueue after your commit). One row per job key is queued
-  or running at a time (a partial unique index): a job still waiting is not
-  queued twice, and one queued again while it runs runs once more after it.
-- Every web worker process runs one thread (``start``, from ivr.gunicorn) that
-  claims due rows and runs them, one at a time, ``events`` before ``default``
-  before ``transcribe``. It wakes at once for a job queued in its own process
-  and otherwise looks every second, so it also takes jobs queued by CLI
-  commands and by processes that died before running them.
-- A claim is a lease of the task's ``timeout`` seconds: on PostgreSQL the row
-  is picked with ``FOR UPDATE SKIP LOCKED``, and on both databases the claiming
-  ``UPDATE`` re-checks that the row is still due (SQLite: rowcount 1 or
-  another process won). A job is never run by two processes at once; one whose
-  process died mid-job is run again once its lease is over. Attempts are
-  counted, including those a dying process took with it.
-- A failure is retried by setting ``run_at`` (``retry_intervals`` times
-  JOB_BACKOFF_SCALE), never by sleeping, so nothing waits behind it. After the
-  last attempt the row is kept as ``failed`` for ``failure_ttl``.
-- Times are Unix seconds by the database's clock (``db_now``).
-
-The thread is a daemon and ``stop``/exit does not wait for its retries: a
-process stops within seconds. Tests do not start the thread (their apps may
-share one connection across the test); ``drain`` runs the jobs on the caller's
-thread instead.
+The default without REDIS_URL, the same on SQLite and PostgreSQL (README,
+"Jobs"): ``enqueue`` writes a row in a short transaction of its own (enqueue
+after your commit), one queued-or-running row per job key. Each web worker
+runs one daemon thread (``start``, from ivr.gunicorn) that claims due rows,
+``events`` before ``default`` before ``transcribe``, under a lease of the
+task's ``timeout`` by the database's clock (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL; an ``UPDATE`` that re-checks the row on both), so no job runs
+twice at once and one whose process died runs again when its lease ends. A
+failure is retried by setting ``run_at``, never by sleeping; after the last
+attempt the row stays ``failed`` for ``failure_ttl``. ``stop``/exit never
+wait for retries. Tests do not start the thread; ``drain`` runs due jobs on
+the caller's thread.
 """
 
 from __future__ import annotations
@@ -47,14 +32,11 @@ from flask import Flask
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import CompileError, SQLAlchemyError
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import Double
 
 from ivr import jobs as registry  # the task registry (ivr/jobs/__init__.py)
-from ivr.jobs.models import Job
+from ivr.jobs.models import Job, db_now
 
 log = logging.getLogger("ivr.jobs")
 
@@ -65,32 +47,6 @@ EXIT_WAIT = 2.0  # seconds a stopping process gives the job it is running
 MAX_KEY = 255
 
 jobs = Job.__table__
-
-
-class db_now(FunctionElement):  # noqa: N801 - used like a SQL function
-    """Now, in Unix seconds, by the database's clock.
-
-    One clock for every process on the database (a lease is written by one
-    process and judged by another), and not Python's, which tests freeze.
-    """
-
-    type = Double()
-    inherit_cache = True
-
-
-@compiles(db_now)
-def _db_now(element: db_now, compiler: Any, **kw: Any) -> str:
-    raise CompileError(f"the job queue needs PostgreSQL or SQLite, not {compiler.dialect.name}")
-
-
-@compiles(db_now, "postgresql")
-def _db_now_postgresql(element: db_now, compiler: Any, **kw: Any) -> str:
-    return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
-
-
-@compiles(db_now, "sqlite")
-def _db_now_sqlite(element: db_now, compiler: Any, **kw: Any) -> str:
-    return "((julianday('now') - 2440587.5) * 86400.0)"
 
 
 @dataclass(frozen=True)

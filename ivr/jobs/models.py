@@ -12,7 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import JSON, Double, Index, Integer, String, Text, text
+from sqlalchemy.exc import CompileError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 from ivr.db import Base
 
@@ -49,3 +52,29 @@ class Job(Base):
             sqlite_where=text(ACTIVE),
         ),
     )
+
+
+class db_now(FunctionElement):  # noqa: N801 - used like a SQL function
+    """Now, in Unix seconds, by the database's clock.
+
+    One clock for every process on the database (a lease is written by one
+    process and judged by another), and not Python's, which tests freeze.
+    """
+
+    type = Double()
+    inherit_cache = True
+
+
+@compiles(db_now)
+def _db_now(element: db_now, compiler: Any, **kw: Any) -> str:
+    raise CompileError(f"the job queue needs PostgreSQL or SQLite, not {compiler.dialect.name}")
+
+
+@compiles(db_now, "postgresql")
+def _db_now_postgresql(element: db_now, compiler: Any, **kw: Any) -> str:
+    return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
+
+
+@compiles(db_now, "sqlite")
+def _db_now_sqlite(element: db_now, compiler: Any, **kw: Any) -> str:
+    return "((julianday('now') - 2440587.5) * 86400.0)"

@@ -21,8 +21,8 @@ from sqlalchemy.engine import Engine
 
 from ivr import db, jobs
 from ivr.app import create_app
-from ivr.jobs.embedded import EmbeddedJobs, db_now
-from ivr.jobs.models import Job
+from ivr.jobs.embedded import EmbeddedJobs
+from ivr.jobs.models import Job, db_now
 from ivr.settings import load_settings
 from tests.harness import app_environ
 

@@ -1,121 +1,25 @@
-"""A phone that behaves as Twilio does: signs each request and follows the TwiML.
-
-Used by ``ivr call`` (against a running server or in-process) and by the
-end-to-end tests, so both walk calls exactly the same way: Gathers, Redirects,
-Records (and their recordingStatusCallback), Dials (and, for a recorded Dial,
-its recordingStatusCallback) and Enqueues. In a queue the phone does what
-Twilio does: it requests the ``waitUrl`` again and again with QueuePosition and
-QueueTime, plays what it answers, and leaves on ``<Leave/>`` (QueueResult=leave)
-or hangs up after ``queue_rounds`` rounds (QueueResult=hangup).
-
-The keys of a call are what the caller does at each Gather; ``-`` is silence.
-A ``<Record>`` takes a key only when the next one is ``-``: the caller says
-nothing, and as Twilio does when a Record gets no audio, the phone requests no
-action URL and goes on with the next verb (only a recordingStatusCallback that
-asked for the ``absent`` event hears of it). Otherwise the Record captures
-``recording_url`` and posts its action.
-"""
+"""The simulated phone (see the package docstring)."""
 
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own server's TwiML
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from twilio.request_validator import RequestValidator
 
-# transport(url, params, headers) -> (status code, body text)
-Transport = Callable[[str, dict[str, str], dict[str, str]], tuple[int, str]]
-SILENCE = "-"
-MAX_REQUESTS = 200
-QUEUE_SID = "QU" + "0" * 32
-
-
-class CallFailed(RuntimeError):
-    """The server answered a webhook with something other than 200 TwiML."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status  # the HTTP status the server answered, if it answered
-
-
-@dataclass
-class Step:
-    verb: str
-    text: str = ""
-    attrs: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class CallRecord:
-    sid: str
-    steps: list[Step] = field(default_factory=list)
-    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    ended_by: str = ""
-
-    @property
-    def heard(self) -> list[str]:
-        return [s.text for s in self.steps if s.verb in ("say", "play")]
-
-    def verbs(self, name: str) -> list[Step]:
-        return [s for s in self.steps if s.verb == name]
-
-
-def http_transport(base_url: str | None, timeout: float = 15.0) -> Transport:
-    """POST to the server; with ``base_url`` the public host is swapped for it (Twilio signs the public URL)."""
-    import requests
-
-    session = requests.Session()
-
-    def send(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        target = url
-        if base_url:
-            parts = urlsplit(url)
-            target = base_url.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
-        response = session.post(target, data=params, headers=headers, timeout=timeout)
-        return response.status_code, response.text
-
-    return send
-
-
-def flask_transport(client, public_url: str) -> Transport:
-    """In-process: a Flask test client, paths taken from the public URLs."""
-
-    def send(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = client.post(path, data=params, headers=headers)
-        return response.status_code, response.get_data(as_text=True)
-
-    return send
-
-
-class TwilioQueues:
-    """Twilio's queues: first in, first out by name, shared safely by phones in other threads."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.waiting: dict[str, list[str]] = defaultdict(list)
-
-    def join(self, name: str, sid: str) -> None:
-        with self.lock:
-            if sid not in self.waiting[name]:
-                self.waiting[name].append(sid)
-
-    def position(self, name: str, sid: str) -> tuple[int, int]:
-        """The call's QueuePosition (from 1) and the CurrentQueueSize."""
-        with self.lock:
-            return self.waiting[name].index(sid) + 1, len(self.waiting[name])
-
-    def leave(self, name: str, sid: str) -> None:
-        with self.lock:
-            if sid in self.waiting[name]:
-                self.waiting[name].remove(sid)
+from ivr.simulator.wire import (
+    MAX_REQUESTS,
+    QUEUE_SID,
+    SILENCE,
+    CallFailed,
+    CallRecord,
+    Step,
+    Transport,
+    TwilioQueues,
+)
 
 
 class Phone:
