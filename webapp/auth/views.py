@@ -20,7 +20,7 @@ from ivr import db
 from ivr.staff.auth import authenticate
 from webapp import audit
 from webapp.auth.forms import LoginForm
-from webapp.login import password_stamp
+from webapp.login import end_session, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -37,8 +37,9 @@ def login():
         if user is not None:
             session.clear()  # nothing from before the login survives it
             login_user(user)
-            session["password_stamp"] = password_stamp(user)
-            audit.record("login", "user", user.id)
+            event = audit.record("login", "user", user.id)
+            db.session().flush()
+            start_session(user, event)
             db.session().commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("staff.home"))
         current_app.logger.info("failed staff login")
@@ -48,7 +49,14 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """POST only, with the CSRF token (checked by CSRFProtect before this runs)."""
+    """POST only, with the CSRF token (checked by CSRFProtect before this runs).
+
+    Ends the session on the server too: a copy of the cookie no longer works.
+    """
+    if current_user.is_authenticated:
+        end_session("logout")
+        audit.record("logout", "user", current_user.id)
+        db.session().commit()
     logout_user()
     session.clear()
     flash("已退出 You have logged out.", "info")
