@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from webapp import throttle
 from webapp.login import login_manager
 from webapp.templating import register_template_helpers
 
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
 
     login_manager.init_app(app)
+    throttle.init_app(app)
     csrf.init_app(app)
     app.extensions[PRIVATE] = set()
     app.register_error_handler(CSRFError, _csrf_error)

@@ -18,7 +18,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ivr import db
 from ivr.staff.auth import authenticate
-from webapp import audit
+from webapp import audit, throttle
 from webapp.auth.forms import LoginForm
 from webapp.login import end_session, start_session
 
@@ -33,7 +33,17 @@ def login():
         return redirect(url_for("staff.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session(), form.username.data.strip(), form.password.data)
+        username = form.username.data.strip()
+        address = throttle.client_address()
+        if throttle.refused(username, address):
+            current_app.logger.warning(
+                "refused staff login (too many failures): username=%r address=%s",
+                username,
+                address,
+            )
+            flash(throttle.REFUSED, "error")
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(db.session(), username, form.password.data)
         if user is not None:
             session.clear()  # nothing from before the login survives it
             login_user(user)
@@ -42,7 +52,10 @@ def login():
             start_session(user, event)
             db.session().commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("staff.home"))
-        current_app.logger.info("failed staff login")
+        current_app.logger.warning("failed staff login: username=%r address=%s", username, address)
+        throttle.record_failure(username, address)
+        audit.record("login_failed", "login", username[:64], address=address)
+        db.session().commit()
         flash(FAILED, "error")
     return render_template("auth/login.html", form=form)
 
