@@ -6,10 +6,12 @@ from one client address, within ``WINDOW``, further attempts are refused
 within the last ``WINDOW``.
 
 Failures are counted where every gunicorn worker and web host sees them: in
-Redis when ``REDIS_URL`` is set (a sorted set of failure times per username
-and per address), else in the database, as the ``login_failed`` audit rows
-that every failure writes anyway (``object_id`` the username, ``detail``
-the address). If Redis fails, the database count is used.
+Redis when ``REDIS_URL`` is set (a sorted set of attempt times per username
+and per address, an attempt added before its password is checked so that
+concurrent guesses count against each other), else in the database, as the
+``login_failed`` audit rows that every failure writes anyway (``object_id``
+the username, ``detail`` the address; attempts at one username serialised
+by a row lock). If Redis fails, the database count is used.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from flask import Flask, current_app, request
 from sqlalchemy import func, select
 
 from ivr import db
-from ivr.staff.models import AuditEvent
+from ivr.staff.models import AuditEvent, User
 
 MAX_PER_USERNAME = 5
 MAX_PER_ADDRESS = 20
 WINDOW = timedelta(minutes=15)
 EXTENSION = "webapp.throttle"
+COUNTED_IN_DATABASE = "database"  # the attempt token when the database counts
 
 REFUSED = (
     "登录失败次数过多，请15分钟后再试。 Too many failed logins for this account or "
@@ -64,10 +67,23 @@ def _username_key(username: str) -> str:
 
 
 class DatabaseFailures:
-    """Failures are the ``login_failed`` audit rows (written by the login view)."""
+    """Failures are the ``login_failed`` audit rows (written by the login view).
+
+    Attempts at one existing username are serialised by locking its row
+    (PostgreSQL) until the view commits, so concurrent guesses cannot all
+    pass the count before any failure is written.
+    """
 
     def __init__(self) -> None:
         self.clock = time.time
+
+    def begin(self, username: str, address: str) -> str | None:
+        session = db.session()
+        session.execute(select(User.id).where(User.username == username).with_for_update())
+        by_user, by_address = self.counts(username, address)
+        if by_user >= MAX_PER_USERNAME or by_address >= MAX_PER_ADDRESS:
+            return None
+        return COUNTED_IN_DATABASE
 
     def counts(self, username: str, address: str) -> tuple[int, int]:
         since = datetime.fromtimestamp(self.clock(), UTC) - WINDOW
@@ -85,12 +101,17 @@ class DatabaseFailures:
         )
         return by_user or 0, by_address or 0
 
-    def add(self, username: str, address: str) -> None:
-        pass  # the audit row is the record
+    def settle(self, token: str, username: str, address: str, *, failed: bool) -> None:
+        pass  # the audit row of a failure is the record
 
 
 class RedisFailures:
-    """A sorted set of failure times per username and per address, expiring with the window."""
+    """A sorted set of attempt times per username and per address, expiring with the window.
+
+    An attempt is added before the password is checked (atomically with the
+    count, so concurrent guesses count against each other), removed again if
+    it is refused or succeeds, and kept as a failure otherwise.
+    """
 
     PREFIX = "ivr:login-failures"
 
@@ -107,36 +128,44 @@ class RedisFailures:
             f"{self.PREFIX}:addr:{address}",
         )
 
-    def counts(self, username: str, address: str) -> tuple[int, int]:
+    def begin(self, username: str, address: str) -> str | None:
         from redis.exceptions import RedisError
 
         now = self.clock()
+        token = f"{now:.6f}:{secrets.token_hex(8)}"
+        ttl = int(WINDOW.total_seconds()) + 1
         try:
-            pipe = self.connection.pipeline()
+            pipe = self.connection.pipeline(transaction=True)
             for key in self._keys(username, address):
                 pipe.zremrangebyscore(key, 0, now - WINDOW.total_seconds())
+                pipe.zadd(key, {token: now})
+                pipe.expire(key, ttl)
                 pipe.zcard(key)
-            _, by_user, _, by_address = pipe.execute()
+            results = pipe.execute()
         except RedisError:
             current_app.logger.warning("login throttle: Redis failed, counting in the database")
             self.fallback.clock = self.clock
-            return self.fallback.counts(username, address)
-        return int(by_user), int(by_address)
+            return self.fallback.begin(username, address)
+        by_user, by_address = results[3], results[7]  # this attempt included
+        if by_user > MAX_PER_USERNAME or by_address > MAX_PER_ADDRESS:
+            self._forget(token, username, address)
+            return None
+        return token
 
-    def add(self, username: str, address: str) -> None:
+    def settle(self, token: str, username: str, address: str, *, failed: bool) -> None:
+        if not failed and token != COUNTED_IN_DATABASE:
+            self._forget(token, username, address)
+
+    def _forget(self, token: str, username: str, address: str) -> None:
         from redis.exceptions import RedisError
 
-        now = self.clock()
-        member = f"{now:.6f}:{secrets.token_hex(4)}"
-        ttl = int(WINDOW.total_seconds()) + 1
         try:
             pipe = self.connection.pipeline()
             for key in self._keys(username, address):
-                pipe.zadd(key, {member: now})
-                pipe.expire(key, ttl)
+                pipe.zrem(key, token)
             pipe.execute()
         except RedisError:
-            current_app.logger.warning("login throttle: Redis failed, the audit row counts instead")
+            current_app.logger.warning("login throttle: Redis failed forgetting an attempt")
 
 
 def init_app(app: Flask) -> None:
@@ -148,12 +177,11 @@ def failures():
     return current_app.extensions[EXTENSION]
 
 
-def refused(username: str, address: str) -> bool:
-    """Whether this attempt must be refused without checking the password."""
-    by_user, by_address = failures().counts(username, address)
-    return by_user >= MAX_PER_USERNAME or by_address >= MAX_PER_ADDRESS
+def begin(username: str, address: str) -> str | None:
+    """Start a login attempt: a token, or None if it must be refused unchecked."""
+    return failures().begin(username, address)
 
 
-def record_failure(username: str, address: str) -> None:
-    """Count a failed login; the caller writes its ``login_failed`` audit row and commits."""
-    failures().add(username, address)
+def settle(token: str, username: str, address: str, *, failed: bool) -> None:
+    """The attempt's outcome; the caller writes a failure's ``login_failed`` row and commits."""
+    failures().settle(token, username, address, failed=failed)

@@ -120,3 +120,15 @@ def test_without_a_proxy_a_forged_forwarded_for_is_ignored(app):
         "/login", headers={"X-Forwarded-For": "1.2.3.4"}, environ_base={"REMOTE_ADDR": "10.1.1.1"}
     ):
         assert throttle.client_address() == "10.1.1.1"
+
+
+def test_concurrent_attempts_count_against_each_other_in_redis(app, redis_url):
+    store = throttle.RedisFailures(redis_url)
+    with app.test_request_context():
+        # Six guesses in flight at once (none settled yet): the sixth is refused.
+        tokens = [store.begin("wang", f"10.0.0.{n}") for n in range(6)]
+        assert all(tokens[:5]) and tokens[5] is None
+        # A success does not count as a failure; failures stay counted.
+        store.settle(tokens[0], "wang", "10.0.0.0", failed=False)
+        assert store.begin("wang", "10.0.0.9") is not None
+        assert store.begin("wang", "10.0.0.9") is None

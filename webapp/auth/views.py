@@ -35,7 +35,8 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip()
         address = throttle.client_address()
-        if throttle.refused(username, address):
+        attempt = throttle.begin(username, address)
+        if attempt is None:
             current_app.logger.warning(
                 "refused staff login (too many failures): username=%r address=%s",
                 username,
@@ -44,6 +45,7 @@ def login():
             flash(throttle.REFUSED, "error")
             return render_template("auth/login.html", form=form), 429
         user = authenticate(db.session(), username, form.password.data)
+        throttle.settle(attempt, username, address, failed=user is None)
         if user is not None:
             session.clear()  # nothing from before the login survives it
             login_user(user)
@@ -53,7 +55,6 @@ def login():
             db.session().commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("staff.home"))
         current_app.logger.warning("failed staff login: username=%r address=%s", username, address)
-        throttle.record_failure(username, address)
         audit.record("login_failed", "login", username[:64], address=address)
         db.session().commit()
         flash(FAILED, "error")
