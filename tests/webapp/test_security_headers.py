@@ -1,7 +1,8 @@
 """Security headers on the web UI, none on the webhooks; a real browser sees no CSP violation.
 
 The browser test logs in as each role (Debian's Chromium and ChromeDriver, a
-real server thread), opens every page its navigation links to and reads the
+real server thread), opens every page its navigation links to, and the pages
+those link to (the inspection months, reports and an agent's result), reads the
 browser's console log: a page that breaks the policy (an inline script
 without the nonce, a ``style=`` attribute, a foreign resource) logs
 "Refused to …" / "Content Security Policy" there.
@@ -16,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 import pytest
 from flask import render_template_string
@@ -185,15 +186,26 @@ def test_every_role_browses_its_pages_without_a_csp_violation(live, browser):
             for a in browser.find_elements(By.CSS_SELECTOR, "header.site nav a")
         ]
         assert len(links) >= 2, (role, links)  # the brand and at least one page
-        for link in dict.fromkeys(links):
+        # The navigation's pages, then the pages they link to (one level deeper).
+        queue, seen = list(dict.fromkeys(links)), set()
+        while queue and len(seen) < 40:
+            link = queue.pop(0)
+            if link in seen:
+                continue
+            seen.add(link)
             browser.get(link)
             wait_for(lambda: browser.execute_script("return document.readyState") == "complete")
             assert csp_problems(browser) == [], (role, link)
+            if link in links:
+                queue += [
+                    href
+                    for a in browser.find_elements(By.CSS_SELECTOR, "main a[href]")
+                    if (href := a.get_attribute("href").split("#")[0]).startswith(live)
+                    and not urlsplit(href).path.endswith((".csv", "/audio"))
+                ]
             cookie = {c["name"]: c["value"] for c in browser.get_cookies()}["session"]
-            path = urlsplit(link).path
             # The browser does not show response headers: fetch the page with its cookie.
-            from urllib.request import Request
-
-            with urlopen(Request(live + path, headers={"Cookie": f"session={cookie}"})) as page:
-                assert page.status == 200, (role, path)
+            request = Request(link, headers={"Cookie": f"session={cookie}"})
+            with urlopen(request) as page:
+                assert page.status == 200, (role, link)
                 check_headers(page.headers)
