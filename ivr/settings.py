@@ -96,6 +96,7 @@ class Settings:
     default_locale: str
     media_hosts: tuple[str, ...]
     voicemail_max_seconds: int
+    session_idle_hours: int = 8
     env: str = "development"
     vosk_models: Mapping[str, str] = field(default_factory=dict)
     fax: FaxSettings = field(default_factory=FaxSettings)
@@ -152,6 +153,7 @@ def load_settings(
         default_locale=read("IVR_DEFAULT_LOCALE", "zh-CN"),
         media_hosts=read("IVR_MEDIA_HOSTS", "api.twilio.com", _hosts),
         voicemail_max_seconds=read("IVR_VOICEMAIL_MAX_SECONDS", "120", _positive_int),
+        session_idle_hours=read("IVR_SESSION_IDLE_HOURS", "8", _positive_int),
         env=env,
         vosk_models={k: v for k, v in source.items() if k.startswith("VOSK_MODEL_")},
         fax=_fax_settings(read, source),

@@ -4,6 +4,7 @@
 :func:`register_private` (pages holding callers' or agents' data) or
 :func:`register_signed` (callbacks authenticated by a platform's signature,
 which cannot carry a CSRF token). Every other form is CSRF-protected.
+Every response but the webhooks' carries security headers (``webapp.security``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from webapp import security, throttle
 from webapp.login import login_manager
 from webapp.templating import register_template_helpers
 
@@ -34,11 +36,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
 
     login_manager.init_app(app)
+    throttle.init_app(app)
     csrf.init_app(app)
     app.extensions[PRIVATE] = set()
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(403, _forbidden)
     app.after_request(_no_store)
+    security.init_app(app)
     register_template_helpers(app)
     for blueprint in (ui, auth_bp):
         app.register_blueprint(blueprint)

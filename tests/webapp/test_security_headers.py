@@ -1,0 +1,211 @@
+"""Security headers on the web UI, none on the webhooks; a real browser sees no CSP violation.
+
+The browser test logs in as each role (Debian's Chromium and ChromeDriver, a
+real server thread), opens every page its navigation links to, and the pages
+those link to (the inspection months, reports and an agent's result), reads the
+browser's console log: a page that breaks the policy (an inline script
+without the nonce, a ``style=`` attribute, a foreign resource) logs
+"Refused to …" / "Content Security Policy" there.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+from urllib.request import Request, urlopen
+
+import pytest
+from flask import render_template_string
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from werkzeug.serving import make_server
+
+from ivr import db
+from ivr.agents.models import Agent
+from ivr.staff.models import ROLES, User
+from tests.voicemail.conftest import make_live_app  # noqa: F401 - the fixture live uses
+from tests.webapp.conftest import PASSWORD
+
+HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+)
+DIRECTIVES = (
+    "default-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+)
+
+
+def check_headers(headers) -> None:
+    for name in HEADERS:
+        assert headers.get(name), f"no {name}"
+    policy = headers["Content-Security-Policy"]
+    for directive in DIRECTIVES:
+        assert directive in policy, directive
+    script_src = re.search(r"script-src ([^;]*)", policy).group(1)
+    assert "'unsafe-inline'" not in script_src and "'nonce-" in script_src
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+# --- without a browser ---------------------------------------------------------
+def test_pages_carry_the_security_headers(staff_client, app):
+    for url in ("/login", "/staff/voicemail", "/static/webapp/style.css"):
+        with staff_client.get(url) as response:
+            check_headers(response.headers)
+    anonymous = app.test_client()
+    check_headers(anonymous.get("/login").headers)
+    check_headers(anonymous.get("/staff/voicemail").headers)  # the redirect too
+
+
+def test_each_response_has_its_own_nonce_and_templates_can_use_it(app, staff_client):
+    first = staff_client.get("/login").headers["Content-Security-Policy"]
+    second = staff_client.get("/login").headers["Content-Security-Policy"]
+    assert first != second
+    with app.test_request_context("/staff/"):
+        html = render_template_string('<script nonce="{{ csp_nonce() }}"></script>')
+        response = app.process_response(app.make_response(html))
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    assert f'nonce="{nonce}"' in html
+
+
+def test_the_webhooks_stay_lean(app):
+    response = app.test_client().post("/voice/incoming", data={})
+    for name in HEADERS:
+        assert name not in response.headers, name
+
+
+def test_templates_have_no_inline_style_and_only_nonced_inline_scripts():
+    from pathlib import Path
+
+    import webapp
+
+    for template in Path(webapp.__file__).parent.rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"\sstyle\s*=", text), f"{template}: inline style="
+        assert not re.search(r"\son[a-z]+\s*=", text), f"{template}: inline event handler"
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            assert "src=" in tag or 'nonce="{{ csp_nonce() }}"' in tag, f"{template}: {tag}"
+
+
+# --- a real browser ------------------------------------------------------------
+@pytest.fixture
+def live(make_live_app) -> Iterator[str]:  # noqa: F811 - the fixture
+    """One user per role (the agent with a seat), served on 127.0.0.1:<free port>."""
+    app = make_live_app()
+    with app.app_context():
+        session = db.session()
+        for role in ROLES:
+            user = User(username=f"csp-{role}", role=role, display_name=role)
+            user.set_password(PASSWORD)
+            session.add(user)
+            session.flush()
+            if role == "agent":
+                session.add(
+                    Agent(user_id=user.id, centre="0431", agent_number="1001", phone="sip:1@x")
+                )
+        session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    profile = tempfile.mkdtemp(prefix="chrome-")
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1400,1800",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(check, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the page")
+        time.sleep(0.05)
+    return value
+
+
+def csp_problems(driver: WebDriver) -> list[str]:
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
+    ]
+
+
+def test_every_role_browses_its_pages_without_a_csp_violation(live, browser):
+    browser.get(live + "/login")
+    assert csp_problems(browser) == []
+    check_headers(urlopen(live + "/login").headers)
+    for role in ROLES:
+        browser.delete_all_cookies()
+        browser.get(live + "/login")
+        browser.find_element(By.NAME, "username").send_keys(f"csp-{role}")
+        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        wait_for(lambda: "/login" not in browser.current_url)
+        links = [
+            a.get_attribute("href")
+            for a in browser.find_elements(By.CSS_SELECTOR, "header.site nav a")
+        ]
+        assert len(links) >= 2, (role, links)  # the brand and at least one page
+        # The navigation's pages, then the pages they link to (one level deeper).
+        queue, seen = list(dict.fromkeys(links)), set()
+        while queue and len(seen) < 40:
+            link = queue.pop(0)
+            if link in seen:
+                continue
+            seen.add(link)
+            browser.get(link)
+            wait_for(lambda: browser.execute_script("return document.readyState") == "complete")
+            assert csp_problems(browser) == [], (role, link)
+            if link in links:
+                queue += [
+                    href
+                    for a in browser.find_elements(By.CSS_SELECTOR, "main a[href]")
+                    if (href := a.get_attribute("href").split("#")[0]).startswith(live)
+                    and not urlsplit(href).path.endswith((".csv", "/audio"))
+                ]
+            cookie = {c["name"]: c["value"] for c in browser.get_cookies()}["session"]
+            # The browser does not show response headers: fetch the page with its cookie.
+            request = Request(link, headers={"Cookie": f"session={cookie}"})
+            with urlopen(request) as page:
+                assert page.status == 200, (role, link)
+                check_headers(page.headers)
