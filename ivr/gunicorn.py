@@ -15,6 +15,7 @@ timeout = 15
 graceful_timeout = 10
 keepalive = 5
 accesslog = "-"
+logger_class = "ivr.access_log.MaskedLogger"  # numbers in URLs (call state) are masked
 # Several masters may run on one host (blue/green, tests): no shared ~/.gunicorn socket.
 control_socket_disable = True
 

@@ -8,8 +8,9 @@ import re
 
 from flask import Flask, g, has_app_context
 
-# Phone numbers (7+ digits, optional +) and anything that looks like a PIN/password field.
-_NUMBER = re.compile(r"(?<![\w-])(\+?\d{2})\d{3,}(\d{3})(?![\w-])")
+# Phone numbers (7+ digits, optional +, also after a "-" as in FX1-043188881234) and
+# anything that looks like a PIN/password field.
+_NUMBER = re.compile(r"(?<!\w)(\+?\d{2})\d{3,}(\d{3})(?!\w)")
 _SECRET = re.compile(r"((?:password|pin|passwd|Digits)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+", re.I)
 
 
