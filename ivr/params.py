@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 WHOLE = re.compile(r"[0-9]{1,9}")  # fits a 32-bit INTEGER column
+# A caller's or callee's address as platforms post it (From, To): a number, a SIP
+# address, a browser client, or anonymous. Match whole strings (fullmatch).
+ADDRESS = re.compile(r"\+?[0-9]{0,20}|client:[\w.-]{1,64}|sip:[^\s]{1,128}|anonymous", re.I)
 
 
 def whole_number(value: str | None) -> int | None:

@@ -11,10 +11,10 @@ from typing import Any
 
 from flask import abort, current_app, request
 
+from ivr.params import ADDRESS
 from ivr.signatures import require_signed
 from ivr.voice.profiles import Profile
 
-PHONE = re.compile(r"^(\+?[0-9]{0,20}|client:[\w.-]{1,64}|sip:[^\s]{1,128}|anonymous|)$", re.I)
 DIGITS = re.compile(r"^([0-9*#]{0,32}|hangup)$")  # "hangup": caller hung up during <Record>
 MAX_FIELD = 2048
 
@@ -26,8 +26,8 @@ def well_formed(profile: Profile) -> bool:
     recording_sid = form.get("RecordingSid", "")
     return (
         bool(profile.call_sid.fullmatch(form.get("CallSid", "")))
-        and bool(PHONE.fullmatch(form.get("From", "")))
-        and bool(PHONE.fullmatch(form.get("To", "")))
+        and bool(ADDRESS.fullmatch(form.get("From", "")))
+        and bool(ADDRESS.fullmatch(form.get("To", "")))
         and bool(DIGITS.fullmatch(form.get("Digits", "")))
         and (not recording_sid or bool(profile.recording_sid.fullmatch(recording_sid)))
     )

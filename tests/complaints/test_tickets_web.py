@@ -268,3 +268,28 @@ def test_a_phone_ticket_shows_the_recorded_complaint(app, users, make_ticket):
     html = client_for(app, "banzhang").get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert "我要投诉窗口工作人员态度不好" in html
     assert f"/staff/voicemail/{message_id}" in html
+
+
+@pytest.mark.parametrize(
+    ("caller", "saved"),
+    [("sip:caller@pbx.example.cn", True), ("043188881234", True), ("0431 8888", False)],
+)
+def test_a_ticket_keeps_a_sip_callers_address(app, users, caller, saved):
+    client = client_for(app, "zhao")
+    token = csrf_token(client.get("/tickets/new").get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "channel": "letter",
+        "category": "suggestion",
+        "matter": "public",
+        "caller": caller,
+        "caller_name": "",
+        "about_agent": "0",
+        "content": "来电人用的是SIP话机",
+        "handling": "",
+    }
+    response = client.post("/tickets/new", data=form)
+    assert (response.status_code == 302) is saved
+    if saved:
+        ticket = get_ticket(app, int(response.headers["Location"].rsplit("/", 1)[-1]))
+        assert ticket.caller == caller

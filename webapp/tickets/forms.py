@@ -2,12 +2,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ivr.complaints import deadlines
+from ivr.params import ADDRESS
 
-PHONE = r"^(\+?\d{3,20})?$"
 TEXT = 10_000
+
+
+def caller_address(_form: FlaskForm, field: StringField) -> None:
+    """Whatever a call's From may be (digits, a sip: address), matched as a whole."""
+    if field.data and not ADDRESS.fullmatch(field.data):
+        raise ValidationError("电话号码或SIP地址 A phone number (digits) or a sip: address")
 
 
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
@@ -23,8 +29,8 @@ class DetailsForm(FlaskForm):
         "联系电话 Caller's number",
         validators=[
             Optional(),
-            Regexp(PHONE, message="号码只能含数字 Digits only"),
-            Length(max=32),
+            caller_address,
+            Length(max=160),
         ],
     )
     caller_name = StringField("来电人 Caller's name", validators=[Length(max=64)])
