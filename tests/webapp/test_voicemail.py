@@ -350,3 +350,16 @@ def test_handling_needs_a_staff_role(app, make_voicemail, make_user, data):
     assert response.status_code == 403
     with data() as session:
         assert session.get(Voicemail, message_id).handled_at is None
+
+
+def test_an_empty_take_is_not_an_unhandled_message_waiting_to_download(
+    staff_client, make_voicemail
+):
+    message_id = make_voicemail(caller="+8613900000007", state="empty", duration=0.0)
+    listing = staff_client.get("/staff/voicemail", query_string={"show": "all"})
+    row = listing.get_data(as_text=True).split(mask_number("+8613900000007"), 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert "待处理 Unhandled" not in row and "等待下载" not in row
+    page = staff_client.get(f"/staff/voicemail/{message_id}").get_data(as_text=True)
+    assert "空录音 Empty" in page
+    assert "待处理 Unhandled" not in page and "等待下载" not in page

@@ -52,9 +52,10 @@ def state_words(message: Voicemail) -> str | None:
 
 
 def download_words(message: Voicemail) -> str | None:
-    """The recording's download, in plain words; None once it is stored."""
+    """The recording's download, in plain words; None once it is stored, or when there
+    is nothing to download (an empty take: the caller said nothing or hung up)."""
     status = message.download_status
-    if status == "downloaded":
+    if status == "downloaded" or (message.state == "empty" and not message.media_url):
         return None
     if status == "pending":
         return "等待下载 Waiting to download the recording from Twilio"
