@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from flask import current_app
+
+from ivr.clock import utcnow  # noqa: F401 - redis_presence imports it from here
 
 if TYPE_CHECKING:
     from ivr.agents.models import Agent
@@ -93,10 +95,6 @@ class Presence(Protocol):
     def queues(
         self, centres: Iterable[str], now: datetime | None = None
     ) -> dict[str, QueueState]: ...
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def check_status(status: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from flask import current_app
 
-from ivr.accounts import spoken
+from ivr import spoken
 from ivr.fax import numbers
 from ivr.fax.catalogue import Catalogue, Document
 from ivr.flows.nodes import CountedEntry, register

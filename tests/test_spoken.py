@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.accounts import spoken
+from ivr import spoken
 
 DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
 SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -145,3 +145,10 @@ def test_digits_read_one_by_one_with_pauses_between_groups():
     assert spoken.digits("1234", "zh-CN", grouped=False) == "幺二三四"
     with pytest.raises(ValueError):
         spoken.digits("12a4", "zh-CN")
+
+
+def test_the_account_node_reads_with_the_shared_helpers():
+    from ivr.accounts import spoken as account_spoken
+
+    for name in account_spoken.__all__:
+        assert getattr(account_spoken, name) is getattr(spoken, name)
