@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.http import parse_range_header
 
 from ivr import db
-from ivr.calls.models import utcnow
+from ivr.clock import utcnow
 from ivr.staff.models import AuditEvent
 from webapp import audit
 

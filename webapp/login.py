@@ -23,7 +23,7 @@ from flask import current_app, session
 from flask_login import LoginManager
 
 from ivr import db
-from ivr.calls.models import utcnow
+from ivr.clock import utcnow
 from ivr.staff.models import AuditEvent, User
 
 login_manager = LoginManager()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Flask, current_app
 
@@ -13,8 +13,6 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored (UTC) time in the centre's time zone (``IVR_TIMEZONE``)."""
     if value is None:
         return ""
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
     return value.astimezone(current_app.config["SETTINGS"].timezone).strftime(fmt)
 
 

@@ -16,7 +16,8 @@ from dataclasses import replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr.accounts import service, spoken
+from ivr import spoken
+from ivr.accounts import service
 from ivr.accounts.models import PersonalAccount
 from ivr.accounts.surnames import pinyin
 from ivr.flows.turn import Turn

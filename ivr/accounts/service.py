@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -42,13 +42,6 @@ class Outcome:
         return max(1, math.ceil((self.locked_until - now).total_seconds() / 60))
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands timezone-aware columns back naive (in UTC)."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def find_id(db: Session, personal_number: str) -> int:
     """The account's row id, or 0 when there is none (the caller is not told which)."""
     account_id = db.scalar(
@@ -68,7 +61,7 @@ def check(db: Session, account_id: int, password: str, now: datetime) -> Outcome
         check_password_hash(_DUMMY_HASH, password)
         return Outcome("wrong")
     db.refresh(account)  # another call may have counted a failure a moment ago
-    locked_until = aware(account.locked_until)
+    locked_until = account.locked_until
     if locked_until is not None and locked_until > now:
         return Outcome("locked", locked_until=locked_until)
     if PASSWORD.fullmatch(password) and account.check_password(password):

@@ -14,7 +14,7 @@ e.g. the webhook's ``save()``, commits them).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
@@ -22,32 +22,17 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr import db
-from ivr.agents.models import Agent, AgentPresence, QueuedCall
-from ivr.agents.presence import (
-    MAX_QUEUE_AGE,
-    AgentState,
-    Claim,
-    PresenceUnavailable,
-    QueueState,
-    check_status,
-    utcnow,
-)
+from ivr.agents import presence
+from ivr.agents.models import Agent, AgentPresence, AgentStatus, QueuedCall
+from ivr.agents.presence import MAX_QUEUE_AGE, AgentState, Claim, QueueState
+from ivr.clock import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.sql import Executable
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def _state(row: AgentPresence) -> AgentState:
-    return AgentState(
-        row.agent_id, row.status, _aware(row.since), row.call_sid or "", row.after or ""
-    )
+    return AgentState(row.agent_id, row.status, row.since, row.call_sid or "", row.after or "")
 
 
 class DatabasePresence:
@@ -71,7 +56,7 @@ class DatabasePresence:
         except SQLAlchemyError as exc:
             if commit:
                 session.rollback()
-            raise PresenceUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise presence.PresenceUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def _locked(self, session: Session, statement: Executable) -> AgentPresence | None:
         return session.scalars(
@@ -88,7 +73,7 @@ class DatabasePresence:
         now: datetime | None = None,
         commit: bool = True,
     ) -> AgentState:
-        check_status(status)
+        presence.check_status(status)
         now = now or utcnow()
 
         def work(session: Session) -> AgentState:
@@ -97,7 +82,7 @@ class DatabasePresence:
             )
             if row is None:
                 row = AgentPresence(
-                    agent_id=agent.id, centre=agent.centre, status="offline", since=now
+                    agent_id=agent.id, centre=agent.centre, status=AgentStatus.OFFLINE, since=now
                 )
                 try:
                     with session.begin_nested():
@@ -107,7 +92,7 @@ class DatabasePresence:
                         session, select(AgentPresence).where(AgentPresence.agent_id == agent.id)
                     )
             row.centre = agent.centre
-            if row.status == "busy" and not force:
+            if row.status == AgentStatus.BUSY and not force:
                 row.after = status
                 return _state(row)
             row.call_sid, row.after = None, None
@@ -129,7 +114,7 @@ class DatabasePresence:
 
     def available(self, centre: str) -> int:
         query = select(func.count()).where(
-            AgentPresence.centre == centre, AgentPresence.status == "available"
+            AgentPresence.centre == centre, AgentPresence.status == AgentStatus.AVAILABLE
         )
         return self._run(lambda session: session.scalar(query) or 0, commit=False)
 
@@ -145,7 +130,9 @@ class DatabasePresence:
                 return held
             pick = (
                 select(AgentPresence.agent_id)
-                .where(AgentPresence.centre == centre, AgentPresence.status == "available")
+                .where(
+                    AgentPresence.centre == centre, AgentPresence.status == AgentStatus.AVAILABLE
+                )
                 .order_by(AgentPresence.since, AgentPresence.agent_id)
                 .limit(1)
             )
@@ -155,9 +142,9 @@ class DatabasePresence:
                 update(AgentPresence)
                 .where(
                     AgentPresence.agent_id == pick.scalar_subquery(),
-                    AgentPresence.status == "available",
+                    AgentPresence.status == AgentStatus.AVAILABLE,
                 )
-                .values(status="busy", since=now, call_sid=call_sid, after=None)
+                .values(status=AgentStatus.BUSY, since=now, call_sid=call_sid, after=None)
                 .returning(AgentPresence.agent_id)
                 .execution_options(synchronize_session=False)
             )
@@ -173,7 +160,7 @@ class DatabasePresence:
     def _held(self, session: Session, call_sid: str) -> int | None:
         return session.scalar(
             select(AgentPresence.agent_id).where(
-                AgentPresence.call_sid == call_sid, AgentPresence.status == "busy"
+                AgentPresence.call_sid == call_sid, AgentPresence.status == AgentStatus.BUSY
             )
         )
 
@@ -193,7 +180,7 @@ class DatabasePresence:
             update(AgentPresence)
             .where(AgentPresence.call_sid == call_sid)
             .values(
-                status=func.coalesce(AgentPresence.after, "available"),
+                status=func.coalesce(AgentPresence.after, AgentStatus.AVAILABLE.value),
                 since=now,
                 call_sid=None,
                 after=None,
@@ -238,5 +225,5 @@ class DatabasePresence:
             .group_by(QueuedCall.centre)
         )
         rows = self._run(lambda session: session.execute(query).all(), commit=False)
-        found = {centre: QueueState(count, _aware(oldest)) for centre, count, oldest in rows}
+        found = {centre: QueueState(count, oldest) for centre, count, oldest in rows}
         return {centre: found.get(centre, QueueState()) for centre in centres}

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ivr.calls.models import utcnow
+from ivr.clock import UTCDateTime, utcnow
 from ivr.db import Base
 from ivr.recordings.models import RecordingMixin
 from ivr.staff.models import User
+
+
+class AgentStatus(StrEnum):
+    """``AgentPresence.status`` (see ivr.agents.presence for what each means)."""
+
+    AVAILABLE = "available"
+    BUSY = "busy"
+    PAUSED = "paused"
+    OFFLINE = "offline"
 
 
 class Agent(Base):
@@ -21,7 +31,7 @@ class Agent(Base):
     centre: Mapped[str] = mapped_column(String(16), index=True)  # area code or "provincial"
     agent_number: Mapped[str] = mapped_column(String(16), unique=True)
     phone: Mapped[str] = mapped_column(String(128))  # E.164 number or sip: address
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship()
 
@@ -38,8 +48,8 @@ class CallRecording(RecordingMixin, Base):
         ForeignKey("agents.id", ondelete="SET NULL"), index=True
     )
     caller: Mapped[str] = mapped_column(String(160), default="")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agent: Mapped[Agent | None] = relationship()
 
@@ -60,8 +70,8 @@ class AgentPresence(Base):
         ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
     )
     centre: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="offline")
-    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=AgentStatus.OFFLINE)
+    since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     after: Mapped[str | None] = mapped_column(String(16))
 
@@ -73,4 +83,4 @@ class QueuedCall(Base):
 
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     centre: Mapped[str] = mapped_column(String(16), index=True)
-    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from flask import current_app
@@ -93,10 +93,6 @@ class Presence(Protocol):
     def queues(
         self, centres: Iterable[str], now: datetime | None = None
     ) -> dict[str, QueueState]: ...
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def check_status(status: str) -> str:

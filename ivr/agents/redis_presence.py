@@ -28,8 +28,8 @@ from ivr.agents.presence import (
     PresenceUnavailable,
     QueueState,
     check_status,
-    utcnow,
 )
+from ivr.clock import utcnow
 
 if TYPE_CHECKING:
     from ivr.agents.models import Agent

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ivr.clock import UTCDateTime, utcnow
 from ivr.db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Call(Base):
@@ -24,8 +21,8 @@ class Call(Base):
     locale: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(20), default="in-progress")
     duration: Mapped[int | None] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # In time order: journaled menu steps are written after the webhooks that followed them.
     events: Mapped[list[CallEvent]] = relationship(
@@ -52,6 +49,6 @@ class CallEvent(Base):
     node: Mapped[str] = mapped_column(String(64), default="")
     digits: Mapped[str] = mapped_column(String(40), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     call: Mapped[Call] = relationship(back_populates="events")

@@ -10,11 +10,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
-if TYPE_CHECKING:
-    from ivr.complaints.models import Ticket
+from ivr.complaints.models import Ticket, TicketStatus
 
 CATEGORIES = {
     "complaint": "投诉 Complaint",
@@ -31,17 +29,17 @@ FOLLOW_UP_WITHIN = timedelta(hours=72)
 MIN_FAILED_ATTEMPTS = 3
 
 STATUSES = {
-    "received": "已受理 Received",
-    "in_progress": "处理中 In progress",
-    "follow_up": "待回访 Follow-up",
-    "closed": "已办结 Closed",
+    TicketStatus.RECEIVED: "已受理 Received",
+    TicketStatus.IN_PROGRESS: "处理中 In progress",
+    TicketStatus.FOLLOW_UP: "待回访 Follow-up",
+    TicketStatus.CLOSED: "已办结 Closed",
 }
-# Where each status may go next; closing also needs close_problem() to be None.
+# Where each status may go next; closing also needs closing_reason() to give one.
 TRANSITIONS = {
-    "received": ("in_progress", "follow_up"),
-    "in_progress": ("follow_up",),
-    "follow_up": ("in_progress", "closed"),
-    "closed": ("in_progress",),
+    TicketStatus.RECEIVED: (TicketStatus.IN_PROGRESS, TicketStatus.FOLLOW_UP),
+    TicketStatus.IN_PROGRESS: (TicketStatus.FOLLOW_UP,),
+    TicketStatus.FOLLOW_UP: (TicketStatus.IN_PROGRESS, TicketStatus.CLOSED),
+    TicketStatus.CLOSED: (TicketStatus.IN_PROGRESS,),
 }
 CHANNELS = {
     "phone": "电话 Phone (IVR)",
@@ -65,30 +63,23 @@ CLOSED_REASONS = {
 }
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def due_for(matter: str, opened_at: datetime) -> datetime:
     return opened_at + HANDLE_WITHIN[matter]
 
 
 def overdue(ticket: Ticket, now: datetime) -> str:
     """Which deadline the ticket has missed: "handling", "follow-up" or ""."""
-    if ticket.status in ("received", "in_progress") and now > aware(ticket.due_at):
+    if ticket.status in (TicketStatus.RECEIVED, TicketStatus.IN_PROGRESS) and now > ticket.due_at:
         return "handling"
-    follow_up_due = aware(ticket.follow_up_due_at)
-    if ticket.status == "follow_up" and follow_up_due and now > follow_up_due:
+    follow_up_due = ticket.follow_up_due_at
+    if ticket.status == TicketStatus.FOLLOW_UP and follow_up_due and now > follow_up_due:
         return "follow-up"
     return ""
 
 
 def _since_handled(ticket: Ticket) -> list:
-    handled = aware(ticket.handled_at)
-    return [c for c in ticket.contacts if handled is None or aware(c.at) >= handled]
+    handled = ticket.handled_at
+    return [c for c in ticket.contacts if handled is None or c.at >= handled]
 
 
 def failed_attempts(ticket: Ticket) -> int:

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.agents.models import Agent
-from ivr.calls.models import Call, utcnow
+from ivr.calls.models import Call
+from ivr.clock import UTCDateTime, utcnow
 from ivr.db import Base
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
+
+
+class TicketStatus(StrEnum):
+    """``Ticket.status``; labels and allowed moves are in ivr.complaints.deadlines."""
+
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    FOLLOW_UP = "follow_up"
+    CLOSED = "closed"
 
 
 class Ticket(Base):
@@ -37,7 +48,7 @@ class Ticket(Base):
 
     category: Mapped[str] = mapped_column(String(16), default="complaint")
     matter: Mapped[str] = mapped_column(String(16), default="service")
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.RECEIVED)
     content: Mapped[str] = mapped_column(Text, default="")
     handling: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[str] = mapped_column(Text, default="")
@@ -52,15 +63,13 @@ class Ticket(Base):
         ForeignKey("voicemails.id", ondelete="SET NULL")
     )
 
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    follow_up_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    follow_up_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_reason: Mapped[str] = mapped_column(String(32), default="")
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     call: Mapped[Call | None] = relationship()
     owner: Mapped[User | None] = relationship()
@@ -79,7 +88,7 @@ class TicketContact(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     outcome: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
 

@@ -6,7 +6,7 @@ can write it to the audit trail with the change itself.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from ivr.calls.events import Event
 from ivr.calls.models import Call
+from ivr.clock import utcnow
 from ivr.complaints import deadlines
-from ivr.complaints.models import Ticket, TicketContact
+from ivr.complaints.models import Ticket, TicketContact, TicketStatus
 from ivr.staff.models import AuditEvent
 from ivr.voicemail.models import Voicemail
 
@@ -28,13 +29,9 @@ class TicketError(ValueError):
     """A change the handling rules do not allow (the message says why)."""
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 def open_ticket(db: Session, *, now: datetime | None = None, **fields: Any) -> Ticket:
     """A new ticket; its handling deadline follows from its matter."""
-    now = now or now_utc()
+    now = now or utcnow()
     fields.setdefault("matter", "service")
     ticket = Ticket(opened_at=now, due_at=deadlines.due_for(fields["matter"], now), **fields)
     db.add(ticket)
@@ -73,7 +70,7 @@ def attach_message(db: Session, ticket: Ticket, recording_sid: str) -> None:
         db.add(_system_audit("message", ticket, voicemail_id=[ticket.voicemail_id, message.id]))
     ticket.voicemail_id = message.id
     if message.handled_at is None:
-        message.handled_at = now_utc()
+        message.handled_at = utcnow()
         message.handled_note = f"投诉工单 #{ticket.id} Filed on complaint ticket #{ticket.id}"
 
 
@@ -103,7 +100,7 @@ def update_fields(ticket: Ticket, values: dict[str, Any]) -> dict[str, list]:
             setattr(ticket, name, value)
     if "matter" in changes:
         old_due = ticket.due_at
-        ticket.due_at = deadlines.due_for(ticket.matter, deadlines.aware(ticket.opened_at))
+        ticket.due_at = deadlines.due_for(ticket.matter, ticket.opened_at)
         changes["due_at"] = [_iso(old_due), _iso(ticket.due_at)]
     return changes
 
@@ -118,7 +115,7 @@ def assign(ticket: Ticket, owner_id: int | None) -> dict[str, list]:
 
 def move(ticket: Ticket, status: str, now: datetime | None = None) -> dict[str, list]:
     """Change the status if the rules allow it; raises TicketError saying why not."""
-    now = now or now_utc()
+    now = now or utcnow()
     if status == ticket.status:
         return {}
     if status not in deadlines.STATUSES:
@@ -129,7 +126,7 @@ def move(ticket: Ticket, status: str, now: datetime | None = None) -> dict[str, 
             f"A ticket cannot go from {ticket.status} to {status}."
         )
     changes: dict[str, list] = {"status": [ticket.status, status]}
-    if status == "closed":
+    if status == TicketStatus.CLOSED:
         reason = deadlines.closing_reason(ticket)
         if not reason:
             raise TicketError(
@@ -140,11 +137,11 @@ def move(ticket: Ticket, status: str, now: datetime | None = None) -> dict[str, 
             )
         ticket.closed_at, ticket.closed_reason = now, reason
         changes["closed_reason"] = ["", reason]
-    elif status == "follow_up":
+    elif status == TicketStatus.FOLLOW_UP:
         ticket.handled_at = now
         ticket.follow_up_due_at = now + deadlines.FOLLOW_UP_WITHIN
         changes["follow_up_due_at"] = [None, _iso(ticket.follow_up_due_at)]
-    if ticket.status == "closed":  # reopened
+    if ticket.status == TicketStatus.CLOSED:  # reopened
         ticket.closed_at, ticket.closed_reason = None, ""
     ticket.status = status
     return changes
@@ -162,7 +159,7 @@ def add_contact(
     if outcome not in deadlines.OUTCOMES:
         raise TicketError(f"unknown outcome {outcome!r}")
     contact = TicketContact(
-        ticket=ticket, user_id=user_id, outcome=outcome, note=note, at=now or now_utc()
+        ticket=ticket, user_id=user_id, outcome=outcome, note=note, at=now or utcnow()
     )
     db.add(contact)
     db.flush()

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 
 from ivr import db
-from ivr.fax.models import FaxRequest
+from ivr.fax.models import FaxRequest, FaxStatus
 from ivr.logs import mask_number
 from ivr.signatures import require_signed
 
@@ -58,12 +58,12 @@ def _apply(sid: str, status: str, code: str, message: str) -> None:
     if fax is None:
         log.warning("fax status %s for unknown fax %s: ignored", status, sid)
         return
-    if fax.status != "sent":  # not waiting for an outcome: a retried or late callback
+    if fax.status != FaxStatus.SENT:  # not waiting for an outcome: a retried or late callback
         return
     if status == "delivered":
-        fax.status, fax.error = "delivered", ""
+        fax.status, fax.error = FaxStatus.DELIVERED, ""
     else:
         reason = (f": {message}" if message else "") + (f" (error {code[:16]})" if code else "")
-        fax.status, fax.error = "failed", f"fax API reported {status}{reason}"[:2000]
+        fax.status, fax.error = FaxStatus.FAILED, f"fax API reported {status}{reason}"[:2000]
     session.commit()
     log.info("fax %s to %s: %s (%s)", fax.id, mask_number(fax.fax_number), status, sid)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ivr import db, jobs
 from ivr.fax.callbacks import status_callback_url
 from ivr.fax.catalogue import Catalogue
-from ivr.fax.models import FaxRequest
+from ivr.fax.models import FaxRequest, FaxStatus
 from ivr.fax.pdf import FontMissing, find_font, render
 from ivr.fax.service import DELIVER
 
@@ -105,9 +105,9 @@ def retry_command(request_id: int) -> None:
     request = db.session().get(FaxRequest, request_id)
     if request is None:
         raise click.ClickException(f"no fax request {request_id}")
-    if request.status in ("sent", "delivered"):
+    if request.status in (FaxStatus.SENT, FaxStatus.DELIVERED):
         raise click.ClickException(f"fax request {request_id} was {request.status} already")
-    request.status, request.attempts, request.error = "queued", 0, ""
+    request.status, request.attempts, request.error = FaxStatus.QUEUED, 0, ""
     db.session().commit()
     jobs.enqueue(DELIVER, request.id)
     click.echo(f"queued fax request {request_id}")

@@ -13,13 +13,13 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ivr import db, jobs
-from ivr.calls.models import utcnow
+from ivr.clock import utcnow
 from ivr.fax.callbacks import status_callback_url
 from ivr.fax.media import media_url, request_pdf
-from ivr.fax.models import DONE, FaxRequest
+from ivr.fax.models import DONE, FaxRequest, FaxStatus
 from ivr.fax.pdf import FontMissing
 from ivr.fax.providers import Fax, PermanentError, provider_for
 from ivr.fax.service import DELIVER
@@ -37,7 +37,7 @@ def deliver(request_id: int) -> None:
     if request is None or request.status in DONE:
         return  # already done (a duplicate job), or given up on
     provider = provider_for(current_app.config["SETTINGS"].fax, status_callback_url())
-    request.status, request.provider = "sending", provider.name
+    request.status, request.provider = FaxStatus.SENDING, provider.name
     request.attempts += 1
     session.commit()
     try:
@@ -58,7 +58,7 @@ def deliver(request_id: int) -> None:
         final = request.attempts >= MAX_ATTEMPTS
         _failed(request, str(exc) or type(exc).__name__, final)
         raise  # the job runner tries again after its back-off
-    request.status, request.error = "sent", ""
+    request.status, request.error = FaxStatus.SENT, ""
     request.provider_ref = reference[:128]
     request.sent_at = utcnow()
     session.commit()
@@ -72,7 +72,7 @@ def deliver(request_id: int) -> None:
 
 
 def _failed(request: FaxRequest, error: str, final: bool) -> None:
-    request.status = "failed" if final else "queued"
+    request.status = FaxStatus.FAILED if final else FaxStatus.QUEUED
     request.error = error[:2000]
     db.session().commit()
     log.warning(
@@ -92,7 +92,7 @@ def sweep(older_than_minutes: int = 10) -> int:
     ids = list(
         db.session().scalars(
             select(FaxRequest.id).where(
-                or_(FaxRequest.status == "queued", FaxRequest.status == "sending"),
+                FaxRequest.status.in_((FaxStatus.QUEUED, FaxStatus.SENDING)),
                 FaxRequest.updated_at < cutoff,
             )
         )

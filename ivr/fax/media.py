@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from datetime import UTC
 
 from flask import Blueprint, Response, abort, current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -40,10 +39,8 @@ def request_pdf(request: FaxRequest) -> bytes:
         raise PermanentError(f"document {request.document_key} is no longer in fax.yaml")
     settings = current_app.config["SETTINGS"]
     font = find_font(settings.fax.font) if document.pdf is None else None
-    asked_at = request.created_at
-    if asked_at.tzinfo is None:  # SQLite returns the stored UTC time without its zone
-        asked_at = asked_at.replace(tzinfo=UTC)
-    return render(document, font, printed_at=asked_at.astimezone(settings.timezone))  # type: ignore[arg-type]
+    printed_at = request.created_at.astimezone(settings.timezone)
+    return render(document, font, printed_at=printed_at)  # type: ignore[arg-type]
 
 
 def media_url(request: FaxRequest, pdf: bytes) -> str:

@@ -1,15 +1,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ivr.calls.models import utcnow
+from ivr.clock import UTCDateTime, utcnow
 from ivr.db import Base
 
-STATUSES = ("queued", "sending", "sent", "delivered", "failed")
-DONE = ("sent", "delivered", "failed")  # nothing left for the delivery job to do
+
+class FaxStatus(StrEnum):
+    """``FaxRequest.status`` (the fax API's own words are in ivr.fax.callbacks)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+STATUSES = tuple(FaxStatus)
+# Nothing left for the delivery job to do.
+DONE = (FaxStatus.SENT, FaxStatus.DELIVERED, FaxStatus.FAILED)
 
 
 class FaxRequest(Base):
@@ -30,16 +43,14 @@ class FaxRequest(Base):
     document_title: Mapped[str] = mapped_column(String(200), default="")
     fax_number: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(16), default="zh-CN")
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=FaxStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     provider: Mapped[str] = mapped_column(String(16), default="")
     provider_ref: Mapped[str] = mapped_column(String(128), default="")  # job id / fax SID / file
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def masked_number(self) -> str:

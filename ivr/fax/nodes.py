@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ivr.accounts import spoken
+from ivr import spoken
 from ivr.fax import numbers
 from ivr.fax.catalogue import Catalogue, Document
 from ivr.flows.turn import Turn

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ivr.calls.events import Event
 from ivr.calls.models import Call
-from ivr.fax.models import FaxRequest
+from ivr.fax.models import FaxRequest, FaxStatus
 
 DELIVER = "fax.deliver"
 EVENT_KINDS = frozenset({"fax-requested"})
@@ -29,7 +29,7 @@ def apply_events(db: Session, call: Call, events: list[Event]) -> list[tuple]:
             document_title=event.detail.get("title", "")[:200],
             fax_number=event.detail["number"],
             locale=call.locale,
-            status="queued",
+            status=FaxStatus.QUEUED,
             provider=current_app.config["SETTINGS"].fax.provider,
         )
         db.add(request)

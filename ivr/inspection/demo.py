@@ -34,6 +34,7 @@ from ivr.inspection.months import bounds, recent
 from ivr.inspection.rubric import Grading, load
 from ivr.inspection.sampling import active_samples, draw_month, eligible_ids, pick
 from ivr.inspection.store import save_grade, save_month_entries
+from ivr.recordings.models import DownloadStatus, TranscriptStatus
 from ivr.settings import Settings
 from ivr.staff.auth import find_user, password_problem
 from ivr.staff.models import User
@@ -264,12 +265,12 @@ def _calls(
                 created_at=started,
                 recording_sid=sid,
                 media_url="",
-                download_status="downloaded",
+                download_status=DownloadStatus.DOWNLOADED,
                 audio_path=info["path"],
                 sha256=info["sha256"],
                 duration=info["duration"],
                 locale="zh-CN",
-                transcript_status="done",
+                transcript_status=TranscriptStatus.DONE,
                 transcript_text=info["transcript"]["text"],
                 transcript=info["transcript"],
                 transcript_model=info["transcript"]["model"],

@@ -7,11 +7,11 @@ database (SQLite has no decimal type) and summable in plain SQL.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -23,9 +23,25 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.agents.models import Agent, CallRecording
-from ivr.calls.models import utcnow
+from ivr.clock import UTCDateTime, utcnow
 from ivr.db import Base
 from ivr.staff.models import User
+
+
+class ResultStatus(StrEnum):
+    """``AgentMonthResult.status``."""
+
+    PENDING = "pending"  # no graded recording yet
+    PARTIAL = "partial"
+    COMPLETE = "complete"
+
+
+class FigureSource(StrEnum):
+    """``ScoreFigure.source``: whose figure it is."""
+
+    CALL = "call"  # a sampled call's, graded by an inspector
+    LEADER = "leader"  # the team leader's composite
+    DIRECT = "direct"  # a section entered directly
 
 
 class SampleDraw(Base):
@@ -55,7 +71,7 @@ class SampleDraw(Base):
     reason: Mapped[str] = mapped_column(Text, default="")  # why redrawn; "" for a first draw
     replaces: Mapped[list] = mapped_column(JSON, default=list)  # sample ids retired by a redraw
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     inspector: Mapped[User] = relationship(foreign_keys=[inspector_id])
     agent: Mapped[Agent] = relationship()
@@ -88,14 +104,14 @@ class SampledCall(Base):
     )
     slot: Mapped[int] = mapped_column(Integer)  # 1..size within the inspector's set
     claim: Mapped[int | None] = mapped_column(Integer, unique=True)
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     retired_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     entries: Mapped[dict] = mapped_column(JSON, default=dict)  # item id -> entry
     suggested: Mapped[dict] = mapped_column(JSON, default=dict)  # what the transcript suggested
     note: Mapped[str] = mapped_column(Text, default="")
     graded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     draw: Mapped[SampleDraw] = relationship()
     recording: Mapped[CallRecording] = relationship()
@@ -126,13 +142,13 @@ class AgentMonthEntry(Base):
     evidence: Mapped[str] = mapped_column(Text, default="")  # what the bonus points are for
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AgentMonthResult(Base):
     """An agent's month as scored by ivr.grading.scoring, refreshed on every save.
 
-    status: pending (no graded recording yet) | partial | complete.
+    ``status`` is a :class:`ResultStatus`.
     ``rubric_digest`` names the rubric file version; a result scored under an
     older file is scored again when read.
     """
@@ -150,14 +166,14 @@ class AgentMonthResult(Base):
     grade: Mapped[str | None] = mapped_column(String(8))
     sections: Mapped[dict] = mapped_column(JSON, default=dict)  # section id -> hundredths
     detail: Mapped[dict] = mapped_column(JSON, default=dict)  # AgentScore.as_dict() and notes
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ScoreFigure(Base):
     """One section figure behind a result: a sampled call's, the team leader's or a direct one.
 
     Written with the result; lets plain SQL re-add the month (``ivr inspection check``).
-    source: call | leader | direct.
+    ``source`` is a :class:`FigureSource`.
     """
 
     __tablename__ = "inspection_figures"

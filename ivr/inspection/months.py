@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 
+from ivr.clock import utcnow
+
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -47,12 +49,10 @@ def bounds(month: str, zone: tzinfo) -> tuple[datetime, datetime]:
 
 def current(zone: tzinfo, now: datetime | None = None) -> str:
     """The centre's current month."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     return now.astimezone(zone).strftime("%Y-%m")
 
 
 def month_of(moment: datetime, zone: tzinfo) -> str:
-    """The centre month a stored (UTC; naive from SQLite) time falls in."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    """The centre month an aware time (e.g. a stored one) falls in."""
     return moment.astimezone(zone).strftime("%Y-%m")

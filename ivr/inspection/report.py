@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from ivr.agents.models import Agent
-from ivr.inspection.models import AgentMonthResult
+from ivr.inspection.models import AgentMonthResult, ResultStatus
 from ivr.inspection.months import recent
 from ivr.inspection.results import points, recompute_many
 from ivr.inspection.rubric import Grading
@@ -40,7 +40,7 @@ class Row:
 
     @property
     def status(self) -> str:
-        return self.result.status if self.result else "pending"
+        return self.result.status if self.result else ResultStatus.PENDING
 
     def section(self, section_id: str) -> Decimal | None:
         if self.result is None or section_id not in self.result.sections:

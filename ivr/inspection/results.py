@@ -16,12 +16,17 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ivr.calls.models import utcnow
+from ivr.clock import utcnow
 from ivr.grading import AgentScore, CallEntries, ScoringError, score_agent
-from ivr.inspection.models import AgentMonthEntry, AgentMonthResult, SampledCall, ScoreFigure
+from ivr.inspection.models import (
+    AgentMonthEntry,
+    AgentMonthResult,
+    FigureSource,
+    ResultStatus,
+    SampledCall,
+    ScoreFigure,
+)
 from ivr.inspection.rubric import Grading
-
-PENDING, PARTIAL, COMPLETE = "pending", "partial", "complete"
 
 
 def x100(value: Decimal) -> int:
@@ -55,12 +60,13 @@ class MonthScore:
     @property
     def status(self) -> str:
         if self.score is None:
-            return PENDING
+            return ResultStatus.PENDING
         leader_done = self.entry is not None and self.entry.entered_at is not None
         sets_done = all(s.graded for s in self.samples) and all(
             i.complete for i in self.score.inspectors.values()
         )
-        return COMPLETE if leader_done and sets_done and not self.problems else PARTIAL
+        done = leader_done and sets_done and not self.problems
+        return ResultStatus.COMPLETE if done else ResultStatus.PARTIAL
 
 
 def score_month(session: Session, grading: Grading, month: str, agent_id: int) -> MonthScore:
@@ -228,7 +234,7 @@ def _figures(scored: MonthScore, score: AgentScore) -> list[ScoreFigure]:
                     ScoreFigure(
                         month=month,
                         agent_id=agent_id,
-                        source="call",
+                        source=FigureSource.CALL,
                         sample_id=int(call.call_id) if call.call_id else None,
                         inspector_id=int(inspector),
                         section_id=section_id,
@@ -237,9 +243,11 @@ def _figures(scored: MonthScore, score: AgentScore) -> list[ScoreFigure]:
                 )
     for section_id, section in score.sections.items():
         if section.team_leader_score is not None:
-            figure = ScoreFigure(source="leader", score_x100=x100(section.team_leader_score))
+            figure = ScoreFigure(
+                source=FigureSource.LEADER, score_x100=x100(section.team_leader_score)
+            )
         else:
-            figure = ScoreFigure(source="direct", score_x100=x100(section.score))
+            figure = ScoreFigure(source=FigureSource.DIRECT, score_x100=x100(section.score))
         figure.month, figure.agent_id, figure.section_id = month, agent_id, section_id
         rows.append(figure)
     return rows

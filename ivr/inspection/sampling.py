@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.agents.models import Agent, CallRecording
-from ivr.calls.models import utcnow
+from ivr.clock import utcnow
 from ivr.inspection.models import SampledCall, SampleDraw
 from ivr.inspection.months import bounds, parse_month
+from ivr.recordings.models import DownloadStatus
 from ivr.staff.models import AuditEvent, User
 
 DEFAULT_MIN_SECONDS = 30.0
@@ -74,7 +75,7 @@ def eligible_ids(
             CallRecording.agent_id == agent_id,
             CallRecording.started_at >= start,
             CallRecording.started_at < end,
-            CallRecording.download_status == "downloaded",
+            CallRecording.download_status == DownloadStatus.DOWNLOADED,
             CallRecording.duration >= min_seconds,
         )
         .order_by(CallRecording.id)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.calls.models import utcnow
+from ivr.clock import utcnow
 from ivr.grading import CallScore, score_call, tally_section
 from ivr.inspection.models import AgentMonthEntry, AgentMonthResult, SampledCall
 from ivr.inspection.results import recompute

@@ -1,19 +1,19 @@
-"""Fetching recordings from Twilio: only from allowed hosts, streamed, hashed, atomic."""
+"""Fetching recordings from Twilio: only from allowed hosts, streamed, hashed, atomic.
+
+The transfer itself is :func:`ivr.download.download`; what may be fetched is
+decided here (:func:`check_url`).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import os
-import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-import requests
+from ivr.download import download
 
-CHUNK = 64 * 1024
 MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -56,27 +56,13 @@ def check_url(url: str, allowed_hosts: tuple[str, ...]) -> str:
 
 
 def fetch(url: str, destination: Path, auth: tuple[str, str] | None, timeout: float = 30) -> Stored:
-    """Stream ``url`` into ``destination`` (via a temp file, then rename); hash as it goes."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    with requests.get(
-        url, auth=auth, stream=True, timeout=timeout, allow_redirects=False
-    ) as response:
-        response.raise_for_status()
-        fd, temp = tempfile.mkstemp(dir=destination.parent, prefix=".part-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                for chunk in response.iter_content(CHUNK):
-                    size += len(chunk)
-                    if size > MAX_BYTES:
-                        raise ValueError(f"recording larger than {MAX_BYTES} bytes")
-                    digest.update(chunk)
-                    handle.write(chunk)
-            os.replace(temp, destination)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    return Stored(destination, digest.hexdigest(), size, wav_duration(destination))
+    """Stream ``url`` (already checked) into ``destination``; no redirects are followed.
+
+    Raises :class:`ivr.download.DownloadError` (network, HTTP status, larger
+    than MAX_BYTES) or ``OSError``; the destination is only ever complete.
+    """
+    got = download(url, destination, max_bytes=MAX_BYTES, timeout=timeout, auth=auth)
+    return Stored(got.path, got.sha256, got.size, wav_duration(got.path))
 
 
 def wav_duration(path: Path) -> float | None:

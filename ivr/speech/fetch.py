@@ -1,14 +1,14 @@
 """Download, verify and unpack official Vosk models into ``<models_dir>/<locale>/``.
 
-The archive is streamed to a temporary file while its SHA-256 is computed; nothing is
-unpacked unless the digest matches, and a mismatching download is deleted. Extraction
+The archive is streamed to a temporary file (:func:`ivr.download.download`) while its
+SHA-256 is computed; nothing is unpacked unless the digest matches, and a mismatching
+download is deleted. Extraction
 refuses absolute paths, ``..`` components, links and oversized archives, then moves
 the model into place atomically.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -17,12 +17,12 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-import requests
+from ivr.download import DownloadError, Progress
+from ivr.download import download as stream_to_file
 
 from .models import SOURCE_FILE, is_model_dir, normalize_locale
 
@@ -33,8 +33,6 @@ MAX_UNPACKED_BYTES = 8 << 30
 MAX_ENTRIES = 20_000
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-
-Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
 
 
 @dataclass(frozen=True)
@@ -146,29 +144,24 @@ def download(
     """
     digest = normalize_sha256(sha256)
     limit = expected_size if expected_size is not None else MAX_DOWNLOAD_BYTES
-    hasher = hashlib.sha256()
     fd, name = tempfile.mkstemp(prefix=".download-", suffix=".zip", dir=directory)
+    os.close(fd)
     path = Path(name)
     try:
-        with os.fdopen(fd, "wb") as out, _get(url, timeout) as response:
-            total = _content_length(response)
-            if total is not None and total > limit:
-                raise FetchError(f"{url} is {total} bytes; expected at most {limit}")
-            received = 0
-            try:
-                for chunk in response.iter_content(CHUNK_BYTES):
-                    received += len(chunk)
-                    if received > limit:
-                        raise FetchError(f"{url} sent more than the expected {limit} bytes")
-                    hasher.update(chunk)
-                    out.write(chunk)
-                    if progress is not None:
-                        progress(received, total)
-            except requests.RequestException as exc:
-                raise FetchError(f"download of {url} failed: {exc}") from None
-        if expected_size is not None and received != expected_size:
-            raise FetchError(f"{url} sent {received} bytes; expected {expected_size}")
-        actual = hasher.hexdigest()
+        try:
+            got = stream_to_file(
+                url,
+                path,
+                max_bytes=limit,
+                timeout=timeout,
+                allow_redirects=True,
+                progress=progress,
+            )
+        except DownloadError as exc:
+            raise FetchError(str(exc)) from None
+        if expected_size is not None and got.size != expected_size:
+            raise FetchError(f"{url} sent {got.size} bytes; expected {expected_size}")
+        actual = got.sha256
         if not hmac.compare_digest(actual, digest):
             raise ChecksumMismatch(
                 f"SHA-256 mismatch for {url}: expected {digest}, got {actual}; download deleted"
@@ -267,22 +260,3 @@ def _replace_dir(staging: Path, target: Path) -> None:
         raise
     if backup is not None:
         shutil.rmtree(backup, ignore_errors=True)
-
-
-def _get(url: str, timeout: float) -> requests.Response:
-    try:
-        response = requests.get(url, stream=True, timeout=timeout)
-    except requests.RequestException as exc:
-        raise FetchError(f"cannot download {url}: {exc}") from None
-    if response.status_code != 200:
-        response.close()
-        raise FetchError(f"cannot download {url}: HTTP {response.status_code}")
-    return response
-
-
-def _content_length(response: requests.Response) -> int | None:
-    value = response.headers.get("Content-Length")
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None

@@ -149,7 +149,8 @@ def test_month_bounds_are_in_the_centres_time_zone():
     start, end = bounds("2026-11", zone)
     assert start == datetime(2026, 10, 31, 16, tzinfo=UTC)
     assert end == datetime(2026, 11, 30, 16, tzinfo=UTC)
-    assert month_of(datetime(2026, 10, 31, 16, 30), zone) == "2026-11"  # naive = UTC (SQLite)
+    assert month_of(datetime(2026, 10, 31, 16, 30, tzinfo=UTC), zone) == "2026-11"
+    assert month_of(datetime(2026, 10, 31, 15, 59, tzinfo=UTC), zone) == "2026-10"
 
 
 def test_the_distribution_chart_is_plain_escaped_svg():

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from ivr.calls.models import utcnow
+from ivr.clock import utcnow
 from ivr.staff.models import AuditEvent, User
 from tests.webapp.conftest import log_in
 from tests.webapp.test_voicemail import audits, write_wav

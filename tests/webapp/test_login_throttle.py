@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from ivr.calls.models import utcnow
+from ivr.clock import utcnow
 from ivr.staff.models import AuditEvent
 from tests.webapp.conftest import PASSWORD, csrf_token
 from webapp import throttle

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, StopValidation
@@ -11,7 +14,8 @@ from ivr.inspection.sampling import DEFAULT_MIN_SECONDS, MIN_REASON
 
 def finite(_form: FlaskForm, field: DecimalField) -> None:
     """NaN and infinities are decimals too; a comparison with sNaN even raises."""
-    if field.data is not None and not field.data.is_finite():
+    data = field.data
+    if isinstance(data, Decimal) and not data.is_finite() or data in (math.inf, -math.inf):
         raise StopValidation("请输入数字 Enter a number.")
 
 

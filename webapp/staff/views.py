@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ivr import db
-from ivr.calls.models import utcnow
+from ivr.clock import utcnow
 from ivr.logs import mask_number
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail

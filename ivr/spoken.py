@@ -2,8 +2,9 @@
 
 zh-CN text is written in Chinese numerals (Polly Zhiyu reads them as a person
 would: 一万二千三百四十五元六角七分, 二零二六年十月); every other locale gets
-English ("12,345 yuan 67 fen", "October 2026"). Used by option 4 (account
-amounts) and option 3 (a fax number read back digit by digit).
+English ("12,345 yuan 67 fen", "October 2026"). Nothing here belongs to one
+menu option: option 4 reads account amounts with it, option 3 a fax number
+digit by digit.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.accounts import spoken
+from ivr import spoken
 
 DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
 SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
