@@ -26,10 +26,10 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import Table, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,7 +46,7 @@ PURGE_INTERVAL = 600.0  # seconds between deletions of failed jobs past their fa
 EXIT_WAIT = 2.0  # seconds a stopping process gives the job it is running
 MAX_KEY = 255
 
-jobs = Job.__table__
+jobs = cast(Table, Job.__table__)
 
 
 @dataclass(frozen=True)
