@@ -30,7 +30,6 @@ from werkzeug.serving import make_server
 from ivr import db
 from ivr.agents.models import Agent
 from ivr.staff.models import ROLES, User
-from tests.voicemail.conftest import make_live_app  # noqa: F401 - the fixture live uses
 from tests.webapp.conftest import PASSWORD
 
 HEADERS = (

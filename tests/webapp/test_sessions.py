@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ivr.settings import SettingsError, load_settings
 from ivr.staff.models import AuditEvent
-from tests.conftest import app_environ
+from tests.harness import app_environ
 from tests.webapp.conftest import csrf_token, log_in
 
 PAGE = "/staff/voicemail"
