@@ -12,7 +12,7 @@ from ivr.app import create_app
 from ivr.cli import main
 from ivr.flows import FlowFileError, load_flows
 from ivr.settings import ROOT, load_settings
-from tests.conftest import CENTRE_TZ, app_environ
+from tests.harness import CENTRE_TZ, app_environ
 from tests.node_types import node_types
 
 
@@ -128,3 +128,13 @@ def test_node_settings_are_checked_at_start_up(flows, old, new, reason):
         load_flows(flows, CENTRE_TZ, node_types=node_types())
     assert reason in info.value.reason
     assert new in path.read_text(encoding="utf-8").splitlines()[info.value.line - 1]
+
+
+def test_flows_check_also_checks_the_rubrics_and_phrases(flows, tmp_path, monkeypatch):
+    for key, value in app_environ("sqlite://", tmp_path).items():
+        monkeypatch.setenv(key, value)
+    rubric = flows / "rubrics" / "12333-monthly.yaml"
+    edit(rubric, "id: 12333-monthly", "id: [12333, monthly]")
+    bad = CliRunner().invoke(main, ["flows", "check", "--dir", str(flows)])
+    assert bad.exit_code == 1
+    assert f"12333-monthly.yaml:{line_of(rubric, 'id: [12333')}:" in bad.output
