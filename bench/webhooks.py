@@ -71,7 +71,8 @@ from tests.harness import (  # noqa: E402
 )
 from tests.harness import Server as ServerProc  # noqa: E402
 
-RATIO_TARGET = 0.70
+RATIO_TARGET = 0.70  # deployed: PostgreSQL, the call journal on Redis
+EMBEDDED_RATIO_TARGET = 0.20  # --no-redis on SQLite: what `scripts/serve` runs
 P99_TARGET_MS = 50.0
 OTHER_LOAD_WARNING = 0.25  # cores used by unrelated processes during a run
 MIN_ATTRIBUTION_SECONDS = 5.0  # /proc/stat ticks vs per-process times: shorter is noise
@@ -587,9 +588,12 @@ def report(
     print()
     ratio = ours.rate / bare.rate if bare and bare.rate else 0.0
     p99 = ours.percentile_ms(0.99)
-    ratio_ok, p99_ok = ratio >= RATIO_TARGET, p99 < P99_TARGET_MS
+    embedded = args.no_redis and not args.database_url
+    target = EMBEDDED_RATIO_TARGET if embedded else RATIO_TARGET
+    ratio_ok, p99_ok = ratio >= target, p99 < P99_TARGET_MS
     print(
-        f"throughput ratio ours/bare = {ratio:.2f} (target >= {RATIO_TARGET:.2f})  "
+        f"throughput ratio ours/bare = {ratio:.2f} (target >= {target:.2f}"
+        f"{', embedded set-up' if embedded else ''})  "
         f"{'OK' if ratio_ok else 'MISSED'}"
     )
     print(
