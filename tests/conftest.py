@@ -133,10 +133,12 @@ def phone(client):
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A Redis database of its own (15 by default), emptied before and after."""
+    """A Redis database of its own, emptied before and after: 15 by default, and one
+    below it for each further pytest-xdist worker (gw1: 14, ...)."""
     from redis import Redis
 
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    url = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - worker}")
     connection = Redis.from_url(url)
     connection.flushdb()
     yield url
