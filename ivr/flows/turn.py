@@ -18,6 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.events import Event
 from ivr.flows.collect import KEYPAD, Collector, Question
+from ivr.flows.platform import TWILIO, Platform
 
 if TYPE_CHECKING:
     from ivr.flows.loader import FlowBundle, Node
@@ -77,6 +78,7 @@ class Turn:
     options: Mapping[str, Any] = field(default_factory=dict)  # e.g. voicemail_max_seconds
     services: Mapping[str, Any] = field(default_factory=dict)
     collector: Collector = KEYPAD
+    platform: Platform = TWILIO  # what the telephony platform executes
     response: VoiceResponse = field(default_factory=VoiceResponse)
     events: list[Event] = field(default_factory=list)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.flows import platform
 from ivr.voice.twiml_text import to_xml
 
 
@@ -23,6 +24,7 @@ class Profile:
     call_sid: re.Pattern[str]  # matched against the whole value
     recording_sid: re.Pattern[str]
     render: Callable[[VoiceResponse], str]
+    platform: platform.Platform  # what nodes may ask of it
 
 
 TWILIO = Profile(
@@ -30,6 +32,7 @@ TWILIO = Profile(
     call_sid=re.compile(r"CA[0-9a-f]{32}"),
     recording_sid=re.compile(r"RE[0-9a-f]{32}"),
     render=to_xml,
+    platform=platform.TWILIO,
 )
 
 PROFILES = {profile.name: profile for profile in (TWILIO,)}

@@ -60,6 +60,7 @@ def new_turn(state: CallState) -> Turn:
             "recording_callback": f"{settings.public_url}/voice/recording",
         },
         services=LazyServices(registry(current_app).services),
+        platform=current_app.extensions["ivr.telephony"].platform,
     )
 
 
