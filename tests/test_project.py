@@ -28,3 +28,23 @@ def test_models_match_the_migrations(database_url):
     from tests.harness import normalise_database_url
 
     command.check(alembic_config(normalise_database_url(database_url)))
+
+
+def test_apt_waits_for_another_apt_process():
+    """scripts/ never fails at once when another apt process holds apt's locks.
+
+    apt-get install waits by itself given DPkg::Lock::Timeout; apt-get update
+    ignores that option for its lists lock, so it runs as an `until` retry loop.
+    """
+    calls = [
+        (path.name, line.strip())
+        for path in sorted((ROOT / "scripts").iterdir())
+        for line in path.read_text().splitlines()
+        if "apt-get " in line and not line.lstrip().startswith("#")
+    ]
+    assert calls
+    for name, line in calls:
+        if "apt-get update" in line:
+            assert line.startswith("until "), f"{name}: {line}"
+        else:
+            assert "DPkg::Lock::Timeout=" in line, f"{name}: {line}"
