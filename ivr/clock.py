@@ -11,12 +11,14 @@ but the values going in and out are always timezone-aware UTC datetimes:
 - out: SQLite's naive values get their UTC zone back; PostgreSQL's (in the
   connection's time zone) are converted to UTC.
 
-So code never needs to "fix up" a time read from the database.
+So code never needs to "fix up" a time read from the database. People read
+times in the centre's zone (``IVR_TIMEZONE``), with its offset: :func:`centre_text`
+for text, :func:`centre_iso` for machines.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -27,6 +29,17 @@ from sqlalchemy.types import TypeDecorator
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def centre_text(value: datetime, zone: tzinfo) -> str:
+    """``2026-11-30 16:21 +08:00``: a stored time as the centre reads it."""
+    local = value.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.isoformat()[-6:]}"
+
+
+def centre_iso(value: datetime, zone: tzinfo) -> str:
+    """``2026-11-30T16:21:05+08:00``: ISO 8601 in the centre's zone, with its offset."""
+    return value.astimezone(zone).isoformat(timespec="seconds")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ivr import db, jobs
+from ivr.clock import centre_iso, centre_text
 from ivr.fax.callbacks import status_callback_url
 from ivr.fax.catalogue import Catalogue
 from ivr.fax.models import FaxRequest, FaxStatus
@@ -71,13 +72,20 @@ def render_command(key: str, output: Path) -> None:
 @click.option("--limit", default=50, show_default=True)
 def list_command(as_json: bool, limit: int) -> None:
     """Fax requests, newest first (numbers masked)."""
-    rows = db.session().scalars(
-        select(FaxRequest).order_by(FaxRequest.created_at.desc(), FaxRequest.id.desc()).limit(limit)
+    rows = (
+        db.session()
+        .scalars(
+            select(FaxRequest)
+            .order_by(FaxRequest.created_at.desc(), FaxRequest.id.desc())
+            .limit(limit)
+        )
+        .all()
     )
+    zone = current_app.config["SETTINGS"].timezone
     items = [
         {
             "id": r.id,
-            "created_at": r.created_at.isoformat(),
+            "created_at": centre_iso(r.created_at, zone),
             "document": r.document_key,
             "title": r.document_title,
             "number": r.masked_number,
@@ -91,10 +99,12 @@ def list_command(as_json: bool, limit: int) -> None:
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
-    for i in items:
+    if not rows:
+        click.echo("no fax requests")
+    for r in rows:
         click.echo(
-            f"{i['id']:>5}  {i['created_at'][:16]}  doc {i['document']:<2} {i['number']:<14} "
-            f"{i['status']:<8} {i['attempts']}x  {i['error'][:60]}"
+            f"{r.id:>5}  {centre_text(r.created_at, zone)}  doc {r.document_key:<2} "
+            f"{r.masked_number:<14} {r.status:<8} {r.attempts}x  {r.error[:60]}"
         )
 
 
