@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,11 +33,16 @@ class Directory:
     mobile_blocks: dict[str, str]
 
     def by_code(self, keyed: str) -> Centre | None:
-        """The centre for digits a caller keyed at option 9 (with or without the 0)."""
+        """The centre option 9 dials for the digits a caller keyed (with or without the 0).
+
+        None for an unknown code and for a centre with no number to dial (the
+        one this hotline is, whose number would call the hotline itself).
+        """
         if keyed == self.provincial_code:
-            return self.provincial
-        code = keyed if keyed.startswith("0") else "0" + keyed
-        return self.centres.get(code)
+            centre: Centre | None = self.provincial
+        else:
+            centre = self.centres.get(keyed if keyed.startswith("0") else "0" + keyed)
+        return centre if centre is not None and centre.number else None
 
     def for_caller(self, number: str) -> Centre:
         """The caller's own centre, from a landline area code or a mobile block."""
@@ -62,7 +68,7 @@ def national_number(number: str) -> str:
     return digits[1:] if digits.startswith("0") else digits
 
 
-def _centre(code: str, spec: object, where: Located, key: str) -> Centre:
+def _centre(code: str, spec: object, where: Located, key: str, own: set[str]) -> Centre:
     if not isinstance(spec, Located):
         raise where.error(f"centre {key!r}: expected a mapping", key)
     unknown = set(spec) - {"name", "number", "agents", "ask_provincial"}
@@ -73,9 +79,15 @@ def _centre(code: str, spec: object, where: Located, key: str) -> Centre:
     if not isinstance(names, dict) or not names:
         raise spec.error("name: expected a mapping of locale to name", "name")
     number = str(spec.get("number", ""))
-    if not re.fullmatch(r"\+?\d{3,15}|sip:\S+", number):
+    if "number" in spec and not re.fullmatch(r"\+?\d{3,15}|sip:\S+", number):
         raise spec.error(
             f"number: expected a phone number or SIP address, got {number!r}", "number"
+        )
+    if number and not number.startswith("sip:") and national_number(number) in own:
+        raise spec.error(
+            f"number {number} is this hotline's own number (hotline.yaml numbers): "
+            "option 9 would call the hotline itself; leave the number out",
+            "number",
         )
     agents = spec.get("agents")
     if not isinstance(agents, dict) or len(agents) != 1 or not ({"dial", "enqueue"} & set(agents)):
@@ -118,7 +130,11 @@ def _comment_lines(path: Path) -> int:
     return count
 
 
-def parse_directory(spec: object, path: Path, mobile_path: Path) -> Directory:
+def parse_directory(
+    spec: object, path: Path, mobile_path: Path, hotline_numbers: Iterable[str] = ()
+) -> Directory:
+    """The directory; ``hotline_numbers`` (the numbers this hotline answers) are refused
+    as a centre's number."""
     if not isinstance(spec, Located):
         raise FlowFileError(path, 1, "expected a mapping with provincial and centres")
     for key in ("provincial", "centres"):
@@ -127,15 +143,16 @@ def parse_directory(spec: object, path: Path, mobile_path: Path) -> Directory:
     centres_raw = spec["centres"]
     if not isinstance(centres_raw, Located):
         raise spec.error("centres: expected a mapping of area code to centre", "centres")
+    own = {national_number(n) for n in hotline_numbers} - {""}
     centres = {}
     for code, entry in centres_raw.items():
         code = str(code)
         if not AREA_CODE.match(code):
             raise centres_raw.error(f"area code {code!r}: expected 0 and 2-3 digits", code)
-        centres[code] = _centre(code, entry, centres_raw, code)
+        centres[code] = _centre(code, entry, centres_raw, code, own)
     provincial_code = str(spec.get("provincial_code", "0"))
     return Directory(
-        provincial=_centre("provincial", spec["provincial"], spec, "provincial"),
+        provincial=_centre("provincial", spec["provincial"], spec, "provincial", own),
         centres=centres,
         provincial_code=provincial_code,
         mobile_blocks=load_mobile_blocks(mobile_path, centres),

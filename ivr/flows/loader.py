@@ -283,7 +283,10 @@ def load_flows(
     schedules = {str(name): parse_schedule(str(name), spec, hours) for name, spec in hours.items()}
 
     directory = parse_directory(
-        load_yaml(base / "directory.yaml"), base / "directory.yaml", base / "mobile_blocks.csv"
+        load_yaml(base / "directory.yaml"),
+        base / "directory.yaml",
+        base / "mobile_blocks.csv",
+        [str(number) for number in numbers_raw],
     )
 
     nodes_raw = _mapping(flow["nodes"], flow, "nodes")

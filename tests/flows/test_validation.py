@@ -62,6 +62,13 @@ BREAKAGES = [
     ("hours.yaml", 'open: "08:00"', "open: eight", "expected HH:MM", "open: eight"),
     ("hours.yaml", "- 2026-05-01", "- May Day", "expected a date", "May Day"),
     ("directory.yaml", '"0433":', '"433":', "expected 0 and 2-3 digits", '"433":'),
+    (
+        "directory.yaml",
+        'number: "+8643188912333"',
+        'number: "043112333"',
+        "this hotline's own number",
+        'number: "043112333"',
+    ),
     ("prompts/en-US.yaml", "goodbye:", "good_bye:", "'goodbye' is missing", None),
     ("prompts/zh-CN.yaml", "{province}", "{provinse}", "unknown placeholder", None),
     ("hotline.yaml", "  main_menu:\n", "  main_menu:\n  main_menu:\n", "duplicate key", None),

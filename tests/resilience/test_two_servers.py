@@ -24,7 +24,7 @@ PATHS = [
     ("1", "2", "*"),  # information, medical, back
     ("1", "1", "1", "2", "2"),  # pension, repeat, move on, hang up
     ("9", "0431#"),  # other region: Changchun
-    ("9", "9999#", "0#"),  # unknown area code, then the provincial centre
+    ("9", "9999#", "0439#"),  # unknown area code, then Baishan
     ("0", "2"),  # an agent: Changchun caller chooses the city centre
     ("2", "1"),  # voicemail, keep it
     ("3", "2"),  # fax, then hang up

@@ -30,7 +30,6 @@ def caller(client, number: str, **kwargs) -> Phone:
         ("0431#", "+8643188912333", "长春市"),
         ("0439#", "+8643932212333", "白山市"),
         ("433#", "+8643328512333", "延边州"),
-        ("0#", "+8643112333", "吉林省12333咨询服务中心"),
     ],
 )
 def test_area_code_connects_to_that_centre(phone, keys, number, centre):
@@ -46,6 +45,22 @@ def test_unknown_area_code_is_asked_again_then_back_to_menu(phone):
     assert heard.count("对不起，没有找到该区号。") == 2
     assert heard[-1].startswith(MAIN_MENU_START)
     assert not call.verbs("dial")
+
+
+def test_zero_is_not_a_code_the_hotline_is_the_provincial_centre(phone):
+    """0# once dialled the provincial centre: this hotline's own number, calling itself."""
+    call = phone.call(["9", "0#", "0431#"])
+    assert call.heard[-4:] == [
+        "对不起，没有找到该区号。",
+        "请输入您要联系地区的区号，以井号键结束。例如长春请按0431井号。返回上一级菜单请按星号键。",
+        "请稍等，正在为您转接长春市。",
+        "感谢您的来电，再见。",
+    ]
+    assert [d.text for d in call.verbs("dial")] == ["+8643188912333"]
+    again = phone.call(["9", "0#", "0#"])
+    assert again.heard.count("对不起，没有找到该区号。") == 2
+    assert again.heard[-1].startswith(MAIN_MENU_START)
+    assert not again.verbs("dial")
 
 
 def test_star_leaves_area_code_entry(phone):
