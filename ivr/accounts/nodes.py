@@ -101,7 +101,8 @@ class AccountLookup(CountedEntry):
             turn.say(turn.node["locked_prompt"], minutes=minutes)
             return turn.follow("after")
         turn.event("account-lookup", result="wrong")
-        turn.say(turn.node["wrong_prompt"])
+        if turn.state.tries + 1 < self.TRIES:  # the last try ends with failed_prompt alone
+            turn.say(turn.node["wrong_prompt"])  # "…请重新输入"
         turn.state = replace(turn.state, ref="")
         return self._retry(turn)
 

@@ -211,6 +211,27 @@ def test_wrong_passwords_for_an_unknown_number_count_across_calls(phone, account
     assert heard[-2:] == [locked("三十分钟"), CONTINUE]
 
 
+def test_three_wrong_entries_of_different_numbers_end_the_lookup_without_asking_again(
+    phone, account, at
+):
+    at(2026, 11, 23, 10, 0)
+    other = "220188000000005678"
+    call = phone.call(["4", f"{NUMBER}#", WRONG, f"{UNKNOWN}#", WRONG, f"{other}#", WRONG, "2"])
+    assert call.heard[2:] == [
+        ASK_NUMBER,
+        ASK_PASSWORD,
+        WRONG_PROMPT,
+        ASK_NUMBER,
+        ASK_PASSWORD,
+        WRONG_PROMPT,
+        ASK_NUMBER,
+        "您输入的个人编号尾号为五六七八。请输入六位查询密码。",
+        FAILED,  # no "请重新输入" right before the lookup ends
+        CONTINUE,
+        GOODBYE,
+    ]
+
+
 def test_a_malformed_personal_number_is_asked_again(phone, account, at):
     at(2026, 11, 23, 10, 0)
     heard = phone.call(["4", "12#", f"{NUMBER}#", PASSWORD]).heard
