@@ -90,7 +90,8 @@ def dev_init() -> None:
         click.echo(f"wrote {env_file}")
     from ivr.migrate import upgrade
 
-    upgrade(_settings().database_url)
+    settings = _settings()
+    upgrade(settings.database_url, secret_key=settings.secret_key)
     click.echo("database is up to date")
     ctx = click.get_current_context()
     ctx.invoke(dev_demo)
@@ -124,7 +125,8 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
     from ivr.migrate import upgrade
 
-    upgrade(_settings().database_url, revision)
+    settings = _settings()
+    upgrade(settings.database_url, revision, secret_key=settings.secret_key)
     click.echo(f"database upgraded to {revision}")
 
 

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
 
     plugins = registry(app)
     plugins.add_node_types(AccountLookup)
-    plugins.add_service(DESK, lambda: AccountDesk(db.session()))
+    secret = app.config["SETTINGS"].secret_key  # keys the lock rows of personal numbers
+    plugins.add_service(DESK, lambda: AccountDesk(db.session(), secret))
     plugins.demos.append(demo_command)  # personal accounts to try option 4 with
     app.cli.add_command(cli)

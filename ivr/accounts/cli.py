@@ -1,4 +1,4 @@
-"""``ivr accounts add | import | demo | unlock``: the accounts option 4 reads.
+"""``ivr accounts add | import | demo | unlock``: the accounts option 4 reads, and its locks.
 
 The CSV columns of ``ivr accounts import`` (UTF-8, header row required):
 
@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -239,8 +240,12 @@ def demo_command() -> None:
 @cli.command("unlock")
 @click.argument("personal_number")
 def unlock_command(personal_number: str) -> None:
-    """Clear the wrong-password count and lock of an account (after checking the caller)."""
-    if not service.unlock(db.session(), personal_number.strip()):
-        raise click.ClickException("no account with that personal number")
+    """Clear the wrong-password count and lock of a personal number (after checking the caller).
+
+    Works for any number callers keyed, whether an account has it or not.
+    """
+    secret = current_app.config["SETTINGS"].secret_key
+    if not service.unlock(db.session(), secret, personal_number.strip()):
+        raise click.ClickException("nothing to unlock: no caller has keyed that personal number")
     db.session().commit()
     click.echo("unlocked")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,8 +14,7 @@ from ivr.db import Base
 class PersonalAccount(Base):
     """An insured person's account as the phone lookup reads it (option 4).
 
-    Amounts are whole fen (分). ``failed_attempts`` counts wrong passwords
-    across calls; the third locks phone lookup until ``locked_until``.
+    Amounts are whole fen (分). Wrong passwords are counted in :class:`LookupLock`.
     """
 
     __tablename__ = "personal_accounts"
@@ -28,8 +27,6 @@ class PersonalAccount(Base):
     months_contributed: Mapped[int] = mapped_column(Integer, default=0)
     last_contribution: Mapped[date | None] = mapped_column(Date)  # first day of that month
     medical_balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -46,6 +43,26 @@ class PersonalAccount(Base):
     @property
     def masked_number(self) -> str:
         return mask_personal_number(self.personal_number)
+
+
+class LookupLock(Base):
+    """Wrong passwords keyed after one personal number, whether an account has it or not.
+
+    ``key`` is HMAC-SHA256(SECRET_KEY, personal number) in hex: the number is
+    never stored, and an unknown number counts and locks exactly as a known
+    one, so a caller cannot tell which numbers exist. ``account_id`` is the
+    account with that number when the number was last keyed (None: unknown).
+    """
+
+    __tablename__ = "account_lookup_locks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("personal_accounts.id", ondelete="SET NULL")
+    )
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def mask_personal_number(number: str) -> str:

@@ -3,8 +3,10 @@
 The agents' script is "请报您的个人编号（复述），核对姓名，请稍等": the caller keys
 the personal number (read back as its last four digits), then the password;
 the surname is read back for checking, then the balances. Between the two
-entries the call state carries only the account's row id (``PA<id>``, 0 for
-an unknown number), never the number. Keys typed here are never stored or
+entries the call state carries only the id of the number's lock row
+(``PA<id>``, see :mod:`ivr.accounts.service`), which every number keyed
+gets, known or not: the URLs, the prompts and the events of a call are the
+same whether the number exists or not. Keys typed here are never stored or
 logged (``sensitive_input``), and no event of this node carries them.
 """
 
@@ -75,9 +77,9 @@ class AccountLookup(CountedEntry):
             turn.event("invalid")
             turn.say(turn.node["invalid_prompt"])
             return self._retry(turn)
-        account_id = _desk(turn).find_id(keyed)
+        lock_id = _desk(turn).open_lock(keyed)
         turn.event("account-number")
-        turn.state = replace(turn.state, ref=f"PA{account_id}")
+        turn.state = replace(turn.state, ref=f"PA{lock_id}")
         turn.gather(
             [(turn.node["password_prompt"], {"number": spoken.digits(keyed[-4:], turn.locale)})],
             num_digits=len("000000"),
@@ -87,8 +89,8 @@ class AccountLookup(CountedEntry):
         )
         return None
 
-    def _password(self, turn: Turn, account_id: int, keyed: str) -> str | None:
-        outcome = _desk(turn).check(account_id, keyed, turn.now)
+    def _password(self, turn: Turn, lock_id: int, keyed: str) -> str | None:
+        outcome = _desk(turn).check(lock_id, keyed, turn.now)
         if outcome.status == "ok":
             turn.event("account-lookup", result="ok")
             self._speak_account(turn, outcome.account)
@@ -99,7 +101,8 @@ class AccountLookup(CountedEntry):
             turn.say(turn.node["locked_prompt"], minutes=minutes)
             return turn.follow("after")
         turn.event("account-lookup", result="wrong")
-        turn.say(turn.node["wrong_prompt"])
+        if turn.state.tries + 1 < self.TRIES:  # the last try ends with failed_prompt alone
+            turn.say(turn.node["wrong_prompt"])  # "…请重新输入"
         turn.state = replace(turn.state, ref="")
         return self._retry(turn)
 

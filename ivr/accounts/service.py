@@ -1,24 +1,30 @@
 """Checking a caller's personal number and password, and locking after three wrong ones.
 
-Wrong passwords are counted in the database (atomically, ``failed_attempts =
-failed_attempts + 1``), so hanging up and calling again does not reset them;
-the third locks phone lookup of that account for :data:`LOCK_MINUTES`. An
-unknown number is told apart from a wrong password by no one: both cost the
-same password-hash check and get the same answer.
+Every personal number keyed, known or not, gets a :class:`LookupLock` row
+(keyed by HMAC-SHA256(SECRET_KEY, number), never the number). Wrong
+passwords are counted there atomically (``failed_attempts + 1``), so hanging
+up and calling again does not reset them; the third locks phone lookup of
+that number for :data:`LOCK_MINUTES`. An unknown number costs the same
+password-hash check, counts the same and locks the same as a wrong password
+for a real account: what a caller hears, the call state in the URLs and the
+logs are alike for both.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ivr.accounts.models import PersonalAccount
+from ivr.accounts.models import LookupLock, PersonalAccount
 
 MAX_FAILURES = 3
 LOCK_MINUTES = 30
@@ -42,57 +48,69 @@ class Outcome:
         return max(1, math.ceil((self.locked_until - now).total_seconds() / 60))
 
 
-def find_id(db: Session, personal_number: str) -> int:
-    """The account's row id, or 0 when there is none (the caller is not told which)."""
+def lookup_key(secret: str, personal_number: str) -> str:
+    """HMAC-SHA256(SECRET_KEY, personal number), hex: what a number's lock is found by."""
+    return hmac.new(secret.encode(), personal_number.encode(), hashlib.sha256).hexdigest()
+
+
+def open_lock(db: Session, secret: str, personal_number: str) -> int:
+    """The id of the number's lock row, made on first use whether an account has it or not."""
     account_id = db.scalar(
         select(PersonalAccount.id).where(PersonalAccount.personal_number == personal_number)
     )
-    return account_id or 0
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(LookupLock).values(
+        key=lookup_key(secret, personal_number), account_id=account_id, failed_attempts=0
+    )
+    upsert = insert.on_conflict_do_update(
+        index_elements=[LookupLock.key], set_={"account_id": insert.excluded.account_id}
+    ).returning(LookupLock.id)
+    return db.execute(upsert).scalar_one()
 
 
-def check(db: Session, account_id: int, password: str, now: datetime) -> Outcome:
-    """Verify ``password`` for the account; count a wrong one, lock at the third.
+def check(db: Session, lock_id: int, password: str, now: datetime) -> Outcome:
+    """Verify ``password`` for the number behind the lock; count a wrong one, lock at the third.
 
-    The caller commits. A locked account is not checked at all (a right
+    The caller commits. A locked number is not checked at all (a right
     password does not unlock it early, so guessing gains nothing).
     """
-    account = db.get(PersonalAccount, account_id) if account_id else None
-    if account is None:
+    lock = db.get(LookupLock, lock_id, populate_existing=True)  # another call may have counted
+    if lock is None:  # not one of ours (call state is only ever written by this server)
         check_password_hash(_DUMMY_HASH, password)
         return Outcome("wrong")
-    db.refresh(account)  # another call may have counted a failure a moment ago
-    locked_until = account.locked_until
-    if locked_until is not None and locked_until > now:
-        return Outcome("locked", locked_until=locked_until)
-    if PASSWORD.fullmatch(password) and account.check_password(password):
-        if account.failed_attempts or account.locked_until is not None:
-            account.failed_attempts, account.locked_until = 0, None
+    if lock.locked_until is not None and lock.locked_until > now:
+        return Outcome("locked", locked_until=lock.locked_until)
+    account = db.get(PersonalAccount, lock.account_id) if lock.account_id else None
+    right = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
+    if account is not None and right and PASSWORD.fullmatch(password):
+        if lock.failed_attempts or lock.locked_until is not None:
+            lock.failed_attempts, lock.locked_until = 0, None
         return Outcome("ok", account)
     failures = db.execute(
-        update(PersonalAccount)
-        .where(PersonalAccount.id == account.id)
-        .values(failed_attempts=PersonalAccount.failed_attempts + 1)
-        .returning(PersonalAccount.failed_attempts),
+        update(LookupLock)
+        .where(LookupLock.id == lock.id)
+        .values(failed_attempts=LookupLock.failed_attempts + 1)
+        .returning(LookupLock.failed_attempts),
         execution_options={"synchronize_session": False},
     ).scalar_one()
     if failures < MAX_FAILURES:
         return Outcome("wrong")
     until = now + timedelta(minutes=LOCK_MINUTES)
     db.execute(
-        update(PersonalAccount)
-        .where(PersonalAccount.id == account.id)
+        update(LookupLock)
+        .where(LookupLock.id == lock.id)
         .values(failed_attempts=0, locked_until=until),
         execution_options={"synchronize_session": False},
     )
-    db.expire(account)
+    db.expire(lock)
     return Outcome("locked", locked_until=until, just_locked=True)
 
 
-def unlock(db: Session, personal_number: str) -> bool:
-    """Clear the failure count and lock (``ivr accounts unlock``, e.g. after an agent's check)."""
+def unlock(db: Session, secret: str, personal_number: str) -> bool:
+    """Clear the number's failure count and lock (``ivr accounts unlock``); False: never keyed."""
     result = db.execute(
-        update(PersonalAccount)
-        .where(PersonalAccount.personal_number == personal_number)
+        update(LookupLock)
+        .where(LookupLock.key == lookup_key(secret, personal_number))
         .values(failed_attempts=0, locked_until=None),
         execution_options={"synchronize_session": False},
     )
@@ -104,13 +122,17 @@ class AccountDesk:
     """What the ``account`` node may do, on one request's database session."""
 
     session: Session
+    secret: str  # SECRET_KEY, which keys the lock rows
 
-    def find_id(self, personal_number: str) -> int:
-        return find_id(self.session, personal_number)
+    def open_lock(self, personal_number: str) -> int:
+        """The number's lock row (made and committed on first use): the call carries its id."""
+        lock_id = open_lock(self.session, self.secret, personal_number)
+        self.session.commit()
+        return lock_id
 
-    def check(self, account_id: int, password: str, now: datetime) -> Outcome:
+    def check(self, lock_id: int, password: str, now: datetime) -> Outcome:
         """Check the password; the failure count sticks whatever happens to the call."""
-        outcome = check(self.session, account_id, password, now)
+        outcome = check(self.session, lock_id, password, now)
         self.session.commit()
         return outcome
 

@@ -71,6 +71,26 @@ def call_events(db_session, sid: str) -> list[CallEvent]:
     return list(call.events)
 
 
+def key_of(number: str) -> str:
+    """The number's lock key, with the test app's SECRET_KEY."""
+    from flask import current_app
+
+    from ivr.accounts.service import lookup_key
+
+    return lookup_key(current_app.config["SETTINGS"].secret_key, number)
+
+
+def database_text(db_session) -> str:
+    """Every row of every table, as one string to search for what must not be stored."""
+    from ivr.db import Base
+
+    return "\n".join(
+        repr(tuple(row))
+        for table in Base.metadata.sorted_tables
+        for row in db_session.execute(select(table))
+    )
+
+
 def stored_text(db_session) -> str:
     """Everything the calls tables hold, as one string to search for leaks."""
     rows = db_session.scalars(select(CallEvent)).all()

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import select
 
-from ivr.accounts.models import PersonalAccount
-from ivr.simulator import Phone, flask_transport
-from tests.accounts.conftest import NUMBER, PASSWORD, WRONG, call_events, stored_text
+from ivr.accounts.models import LookupLock
+from ivr.logs import mask
+from ivr.simulator import CallRecord, Phone, flask_transport
+from tests.accounts.conftest import (
+    NUMBER,
+    PASSWORD,
+    WRONG,
+    call_events,
+    database_text,
+    key_of,
+    stored_text,
+)
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL
 
 pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
@@ -30,6 +41,8 @@ INVALID = "对不起，个人编号输入有误。"
 FAILED = "对不起，查询未成功。您可以在人工服务时间转人工服务查询。"
 CONTINUE = "是否需要继续服务？继续服务请按1，结束通话请按2。"
 GOODBYE = "感谢您的来电，再见。"
+UNKNOWN = "220199000000001234"  # no account; ends in the same four digits as NUMBER
+LOCK_REF = re.compile(r"r=PA\d+")
 
 
 def locked(minutes: str) -> str:
@@ -39,13 +52,28 @@ def locked(minutes: str) -> str:
     )
 
 
-def failures(db_session) -> tuple[int, datetime | None]:
-    account = db_session.scalars(
-        select(PersonalAccount).where(PersonalAccount.personal_number == NUMBER)
-    ).one()
-    db_session.refresh(account)
-    until = account.locked_until
-    return account.failed_attempts, until.replace(tzinfo=until.tzinfo or UTC) if until else None
+def failures(db_session, number: str = NUMBER) -> tuple[int, datetime | None]:
+    lock = db_session.scalars(select(LookupLock).where(LookupLock.key == key_of(number))).one()
+    db_session.refresh(lock)
+    until = lock.locked_until
+    return lock.failed_attempts, until.replace(tzinfo=until.tzinfo or UTC) if until else None
+
+
+def said(call: CallRecord) -> list[tuple[str, str, dict[str, str]]]:
+    """Every verb the caller's phone was given, lock row ids in action URLs made alike."""
+    return [
+        (step.verb, step.text, {k: LOCK_REF.sub("r=PA<id>", v) for k, v in step.attrs.items()})
+        for step in call.steps
+        if step.verb != "press"  # what the caller keyed: the numbers differ
+    ]
+
+
+def logged_refs(call: CallRecord) -> list[str]:
+    """The ``r=`` of each webhook as gunicorn's access log writes it, digits made alike."""
+    return [
+        re.sub(r"[1-9]\d*", "<id>", dict(parse_qsl(urlsplit(mask(url)).query)).get("r", ""))
+        for url, _params in call.requests
+    ]
 
 
 def test_a_correct_lookup_reads_back_the_number_and_name_then_the_account(phone, account, at):
@@ -148,23 +176,59 @@ def test_a_right_password_clears_earlier_failures(phone, account, db_session, at
     assert failures(db_session) == (0, None)
 
 
-def test_unknown_numbers_sound_like_wrong_passwords_and_end_after_three(phone, account, at):
+def test_an_unknown_number_sounds_logs_and_locks_exactly_as_a_known_one(
+    phone, account, db_session, at
+):
     at(2026, 11, 23, 10, 0)
-    unknown = "220199000000000000"
-    call = phone.call(["4", f"{unknown}#", PASSWORD, f"{unknown}#", PASSWORD, f"{unknown}#", "1"])
-    ask_unknown = "您输入的个人编号尾号为零零零零。请输入六位查询密码。"
+    calls = {
+        number: phone.call(["4", f"{number}#", WRONG, f"{number}#", WRONG, f"{number}#", WRONG])
+        for number in (NUMBER, UNKNOWN)
+    }
+    known, unknown = calls[NUMBER], calls[UNKNOWN]
+    assert known.heard[-2:] == [locked("三十分钟"), CONTINUE]
+    assert said(unknown) == said(known)  # every prompt, every Gather, every action URL's shape
+    assert logged_refs(unknown) == logged_refs(known)
+    assert {r for r in logged_refs(known) if r} == {"PA<id>"}
+
+    def events(call: CallRecord) -> list[tuple[str, str, str, dict]]:
+        return [(e.kind, e.node, e.digits, e.detail) for e in call_events(db_session, call.sid)]
+
+    assert events(unknown) == events(known)
+    assert failures(db_session, UNKNOWN) == failures(db_session, NUMBER)
+
+    # Redialled within the 30 minutes: both still locked, and told so alike.
+    at(2026, 11, 23, 10, 12)
+    again = {number: phone.call(["4", f"{number}#", PASSWORD]) for number in (NUMBER, UNKNOWN)}
+    assert again[NUMBER].heard[-2:] == [locked("十八分钟"), CONTINUE]
+    assert said(again[UNKNOWN]) == said(again[NUMBER])
+
+
+def test_wrong_passwords_for_an_unknown_number_count_across_calls(phone, account, db_session, at):
+    at(2026, 11, 23, 10, 0)
+    phone.call(["4", f"{UNKNOWN}#", WRONG, f"{UNKNOWN}#", WRONG])  # then hangs up
+    assert failures(db_session, UNKNOWN) == (2, None)
+    heard = phone.call(["4", f"{UNKNOWN}#", WRONG]).heard
+    assert heard[-2:] == [locked("三十分钟"), CONTINUE]
+
+
+def test_three_wrong_entries_of_different_numbers_end_the_lookup_without_asking_again(
+    phone, account, at
+):
+    at(2026, 11, 23, 10, 0)
+    other = "220188000000005678"
+    call = phone.call(["4", f"{NUMBER}#", WRONG, f"{UNKNOWN}#", WRONG, f"{other}#", WRONG, "2"])
     assert call.heard[2:] == [
         ASK_NUMBER,
-        ask_unknown,
+        ASK_PASSWORD,
         WRONG_PROMPT,
         ASK_NUMBER,
-        ask_unknown,
+        ASK_PASSWORD,
         WRONG_PROMPT,
         ASK_NUMBER,
-        ask_unknown,
-        WRONG_PROMPT,
-        FAILED,
+        "您输入的个人编号尾号为五六七八。请输入六位查询密码。",
+        FAILED,  # no "请重新输入" right before the lookup ends
         CONTINUE,
+        GOODBYE,
     ]
 
 
@@ -201,6 +265,8 @@ def test_personal_number_and_passwords_are_never_stored_logged_or_in_urls(
     stored = stored_text(db_session)
     for secret in secrets:
         assert secret not in stored
+    everything = database_text(db_session)  # every table: the unknown number is nowhere
+    assert "220199000000000000" not in everything and "0000000000" not in everything
     for call in calls:
         for url, _params in call.requests:
             assert not any(secret in url for secret in secrets)

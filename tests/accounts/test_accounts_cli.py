@@ -140,14 +140,21 @@ def test_demo_prints_passwords_once_and_they_work(app, runner):
     assert again.output.count("exists (password unchanged)") == len(DEMO)
 
 
-def test_unlock_clears_a_lock(app, runner, make_account, db_session):
-    from datetime import UTC, datetime, timedelta
+def test_unlock_clears_the_lock_of_a_known_or_an_unknown_number(phone, runner, make_account, at):
+    from tests.accounts.conftest import NUMBER, PASSWORD, WRONG
 
-    account = make_account()
-    account.failed_attempts, account.locked_until = 2, datetime.now(UTC) + timedelta(minutes=9)
-    db_session.commit()
-    result = runner.invoke(args=["accounts", "unlock", account.personal_number])
-    assert result.exit_code == 0 and "unlocked" in result.output
-    db_session.refresh(account)
-    assert (account.failed_attempts, account.locked_until) == (0, None)
-    assert runner.invoke(args=["accounts", "unlock", "999999999"]).exit_code == 1
+    unknown = "220199000000001234"
+    make_account()
+    at(2026, 11, 23, 10, 0)
+    for number in (NUMBER, unknown):
+        phone.call(["4", f"{number}#", WRONG, f"{number}#", WRONG, f"{number}#", WRONG])
+        result = runner.invoke(args=["accounts", "unlock", number])
+        assert result.exit_code == 0 and "unlocked" in result.output
+        assert number not in result.output
+    heard = phone.call(["4", f"{NUMBER}#", PASSWORD]).heard
+    assert heard[-2].startswith("您的养老保险个人账户余额为")  # open again at once
+    heard = phone.call(["4", f"{unknown}#", WRONG]).heard
+    assert heard[-2] == "对不起，个人编号或密码不正确，请重新输入。"  # counting from zero again
+
+    never_keyed = runner.invoke(args=["accounts", "unlock", "999999999"])
+    assert never_keyed.exit_code == 1 and "nothing to unlock" in never_keyed.output

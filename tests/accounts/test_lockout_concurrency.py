@@ -1,4 +1,5 @@
-"""Wrong passwords from two calls at the same moment are both counted (UPDATE … + 1)."""
+"""Wrong passwords from two calls at the same moment are both counted (UPDATE … + 1),
+for a known number as for an unknown one."""
 
 from __future__ import annotations
 
@@ -9,41 +10,48 @@ from sqlalchemy import delete, event
 from sqlalchemy.orm import Session
 
 from ivr.accounts import service
-from ivr.accounts.models import PersonalAccount
+from ivr.accounts.models import LookupLock, PersonalAccount
+
+SECRET = "test-secret"
 
 
-@pytest.fixture
-def committed_account(engine):
+@pytest.fixture(params=["known", "unknown"])
+def committed_lock(request, engine):
+    """A number's lock row as the number step makes it, for an account's number or not."""
     if engine.dialect.name == "sqlite":
         pytest.skip("SQLite runs one writer at a time; the interleaving needs PostgreSQL")
+    number = "220102198001019999"
     with Session(engine) as session:
-        account = PersonalAccount(personal_number="220102198001019999", name="赵敏")
-        account.set_password("135790")
-        session.add(account)
+        if request.param == "known":
+            account = PersonalAccount(personal_number=number, name="赵敏")
+            account.set_password("135790")
+            session.add(account)
+            session.flush()
+        lock_id = service.open_lock(session, SECRET, number)
         session.commit()
-        account_id = account.id
-    yield account_id
+    yield lock_id
     with Session(engine) as session:
-        session.execute(delete(PersonalAccount).where(PersonalAccount.id == account_id))
+        session.execute(delete(LookupLock).where(LookupLock.id == lock_id))
+        session.execute(delete(PersonalAccount).where(PersonalAccount.personal_number == number))
         session.commit()
 
 
-def test_a_failure_counted_between_read_and_write_is_not_lost(engine, committed_account):
+def test_a_failure_counted_between_read_and_write_is_not_lost(engine, committed_lock):
     now = datetime.now(UTC)
     first, second = Session(engine), Session(engine)
     interleaved: list[str] = []
 
     def other_call_fails_now(conn, cursor, statement, *args) -> None:
-        # The first call has read the account and is about to count its failure:
+        # The first call has read the lock row and is about to count its failure:
         # the second call counts one and commits in between.
-        if statement.lstrip().startswith("UPDATE personal_accounts") and not interleaved:
+        if statement.lstrip().startswith("UPDATE account_lookup_locks") and not interleaved:
             interleaved.append(statement)
-            assert service.check(second, committed_account, "000000", now).status == "wrong"
+            assert service.check(second, committed_lock, "000000", now).status == "wrong"
             second.commit()
 
     event.listen(engine, "before_cursor_execute", other_call_fails_now)
     try:
-        assert service.check(first, committed_account, "111111", now).status == "wrong"
+        assert service.check(first, committed_lock, "111111", now).status == "wrong"
         first.commit()
     finally:
         event.remove(engine, "before_cursor_execute", other_call_fails_now)
@@ -51,4 +59,4 @@ def test_a_failure_counted_between_read_and_write_is_not_lost(engine, committed_
         second.close()
     assert interleaved
     with Session(engine) as session:
-        assert session.get(PersonalAccount, committed_account).failed_attempts == 2
+        assert session.get(LookupLock, committed_lock).failed_attempts == 2
