@@ -92,10 +92,17 @@ def import_folder(
 ) -> list[Outcome]:
     """Import every finished WAV under ``folder`` (one outcome each, in name order)."""
     moment = time.time() if now is None else now
-    return [
-        import_file(folder, path, settle=settle, now=moment, dry_run=dry_run)
-        for path in imports.audio_files(folder)
-    ]
+    outcomes = []
+    for path in imports.audio_files(folder):
+        try:
+            outcome = import_file(folder, path, settle=settle, now=moment, dry_run=dry_run)
+        except FileNotFoundError:  # another import (the command, a second worker) took it
+            session = db.session()
+            session.rollback()
+            name = path.relative_to(folder).as_posix()
+            outcome = Outcome(name, "skipped", "gone: taken by another import")
+        outcomes.append(outcome)
+    return outcomes
 
 
 def import_file(folder: Path, path: Path, *, settle: float, now: float, dry_run: bool) -> Outcome:
