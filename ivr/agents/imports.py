@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from ivr import db, jobs
 from ivr.agents.models import Agent, CallRecording
 from ivr.agents.recordings import KIND
+from ivr.calls import journal
 from ivr.calls.models import Call, CallEvent
 from ivr.recordings import callbacks, imports
 from ivr.recordings.imports import Audio, Unusable
@@ -92,8 +93,13 @@ def import_folder(
 ) -> list[Outcome]:
     """Import every finished WAV under ``folder`` (one outcome each, in name order)."""
     moment = time.time() if now is None else now
+    paths = list(imports.audio_files(folder))
+    if paths:
+        unreadable = _flush_call_journal()
+        if unreadable:
+            return [Outcome(p.relative_to(folder).as_posix(), "skipped", unreadable) for p in paths]
     outcomes = []
-    for path in imports.audio_files(folder):
+    for path in paths:
         try:
             outcome = import_file(folder, path, settle=settle, now=moment, dry_run=dry_run)
         except FileNotFoundError:  # another import (the command, a second worker) took it
@@ -103,6 +109,23 @@ def import_folder(
             outcome = Outcome(name, "skipped", "gone: taken by another import")
         outcomes.append(outcome)
     return outcomes
+
+
+def _flush_call_journal() -> str | None:
+    """Write the call steps still waiting in Redis (ivr.calls.journal): a call's
+    agent-dial events must be in call_events before its file is matched.
+    Why nothing can be matched now, or None."""
+    from redis.exceptions import RedisError
+
+    waiting = journal.journal()
+    if waiting is None:
+        return None
+    try:
+        waiting.flush()
+    except RedisError as exc:
+        log.warning("recording files wait: the call journal cannot be read (%s)", exc)
+        return f"the call journal in Redis cannot be read: {type(exc).__name__}"
+    return None
 
 
 def import_file(folder: Path, path: Path, *, settle: float, now: float, dry_run: bool) -> Outcome:

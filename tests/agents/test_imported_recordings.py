@@ -342,3 +342,20 @@ def test_the_worker_starts_the_watched_folder_once_however_often_it_is_swept(
     queued = Queue("default", connection=connection).job_ids
     scheduled = ScheduledJobRegistry("default", connection=connection).get_job_ids()
     assert len([j for j in queued + scheduled if j.startswith("agents-import-recordings")]) == 1
+
+
+def test_a_call_walked_to_an_agent_matches_the_file_the_switch_wrote(
+    app, agents, make_phone, folder
+):
+    agent = agents.add("zhao")
+    call = make_phone(dial_recordings_url="").call(["0"])  # nothing recorded by the Dial
+    write_wav(folder / f"{call.sid}.wav")
+
+    lines = run_import(app, folder)
+
+    [recording] = [r for r in recordings(app) if r.recording_sid.startswith("PBX")]
+    assert lines[0] == (
+        f"{call.sid}.wav: imported (call {call.sid}, agent {agent.agent_number}) "
+        f"as recording {recording.id}"
+    )
+    assert recording.agent_id == agent.id
