@@ -97,6 +97,11 @@ class Settings:
     media_hosts: tuple[str, ...]
     voicemail_max_seconds: int
     session_idle_hours: int = 8
+    # A folder the PBX writes agents' call recordings to (None: no watched folder), and
+    # the seconds a file must stay unchanged before it is imported (README "Recordings
+    # written by the switch").
+    recordings_import_dir: Path | None = None
+    recordings_import_settle: int = 10
     env: str = "development"
     vosk_models: Mapping[str, str] = field(default_factory=dict)
     fax: FaxSettings = field(default_factory=FaxSettings)
@@ -154,6 +159,10 @@ def load_settings(
         media_hosts=read("IVR_MEDIA_HOSTS", "api.twilio.com", _hosts),
         voicemail_max_seconds=read("IVR_VOICEMAIL_MAX_SECONDS", "120", _positive_int),
         session_idle_hours=read("IVR_SESSION_IDLE_HOURS", "8", _positive_int),
+        recordings_import_dir=read(
+            "IVR_RECORDINGS_IMPORT_DIR", "", lambda v: _path(v) if v else None
+        ),
+        recordings_import_settle=read("IVR_RECORDINGS_IMPORT_SETTLE", "10", _positive_int),
         env=env,
         vosk_models={k: v for k, v in source.items() if k.startswith("VOSK_MODEL_")},
         fax=_fax_settings(read, source),

@@ -8,15 +8,21 @@ picked up again by ``ivr jobs sweep``, which ``ivr worker`` runs at start.
 Without Redis, jobs are rows of the ``jobs`` table in the app's own database
 (SQLite or PostgreSQL), served by a thread in every web worker process:
 ``ivr.jobs.embedded`` (leases, scheduled retries, one run of a job at a time).
+
+A periodic task (``periodic``) queues its own next run, at the next multiple of
+its interval: one job id per slot, so the chains that worker starts (a sweep)
+and embedded threads begin merge into one instead of multiplying.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +63,54 @@ def sweeper(name: str) -> Callable[[Callable[[], int]], Callable[[], int]]:
         return func
 
     return register
+
+
+# name -> seconds between its runs, read from the app's settings (None: not to run).
+PERIODIC: dict[str, Callable[[], int | None]] = {}
+
+
+def periodic(
+    name: str, every: Callable[[], int | None], **options: Any
+) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """A task run every ``every()`` seconds by whichever worker serves the queue.
+
+    Each run queues the next (also when it fails: the next run is its retry), so
+    nothing sleeps on a worker's thread. ``ivr worker``'s sweep, ``ivr jobs sweep``
+    and each embedded queue thread start the chain.
+    """
+
+    def register(func: Callable[[], Any]) -> Callable[[], Any]:
+        @functools.wraps(func)
+        def run_then_schedule() -> Any:
+            try:
+                return func()
+            finally:
+                schedule(name)
+
+        TASKS[name] = Task(name, run_then_schedule, retry_intervals=(), **options)
+        PERIODIC[name] = every
+        SWEEPERS[f"{name} (every)"] = lambda: int(schedule(name, now=True))
+        return func
+
+    return register
+
+
+def schedule(name: str, *, now: bool = False) -> bool:
+    """Queue the periodic task's run at its next slot (``now``: at the current one,
+    to start a chain); False if it is off or could not be queued."""
+    seconds = PERIODIC[name]()
+    if not seconds:
+        return False
+    moment = time.time()
+    slot = math.floor(moment / seconds) + (0 if now else 1)
+    delay = 0 if now else max(1, math.ceil(slot * seconds - moment))
+    return enqueue(name, job_id=job_key(name, ("at", slot)), delay=delay)
+
+
+def schedule_all() -> None:
+    """Start every periodic task's chain (a run now, unless one is queued for it)."""
+    for name in PERIODIC:
+        schedule(name, now=True)
 
 
 def sweep_all() -> dict[str, int]:
@@ -139,7 +193,9 @@ class RQJobs:
                 job_timeout=spec.timeout,
                 failure_ttl=spec.failure_ttl,
                 result_ttl=3600,
-                retry=Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals)),
+                retry=Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals))
+                if spec.retry_intervals
+                else None,  # RQ refuses a Retry of none
             )
         except RedisError:
             log.exception("could not enqueue %s; it stays pending for `ivr jobs sweep`", name)

@@ -10,8 +10,9 @@ PostgreSQL; an ``UPDATE`` that re-checks the row on both), so no job runs
 twice at once and one whose process died runs again when its lease ends. A
 failure is retried by setting ``run_at``, never by sleeping; after the last
 attempt the row stays ``failed`` for ``failure_ttl``. ``stop``/exit never
-wait for retries. Tests do not start the thread; ``drain`` runs due jobs on
-the caller's thread.
+wait for retries. The thread starts the periodic tasks' chains
+(``ivr.jobs.periodic``). Tests do not start the thread; ``drain`` runs due
+jobs on the caller's thread.
 """
 
 from __future__ import annotations
@@ -177,10 +178,15 @@ class EmbeddedJobs:
     def _serve(self) -> None:
         trouble = 0
         purge_at = 0.0
+        periodic_started = False
         while not self._stopping.is_set():
             self._wake.clear()
             job = None
             try:
+                if not periodic_started:  # e.g. the watched folder of recordings
+                    with self.app.app_context():
+                        registry.schedule_all()
+                    periodic_started = True
                 if time.monotonic() >= purge_at:
                     self._purge()
                     purge_at = time.monotonic() + PURGE_INTERVAL

@@ -1,11 +1,17 @@
-"""``ivr transcribe``: the recordings pipeline by hand, whatever the recording kind."""
+"""``ivr transcribe``: the recordings pipeline by hand, whatever the recording kind;
+``ivr recordings``: the group the domains add their recording commands to."""
 
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from ivr import db
+
+
+@click.group("recordings", cls=AppGroup)
+def cli() -> None:
+    """Recordings: importing the files a switch or PBX wrote."""
 
 
 @click.command("transcribe")
