@@ -5,11 +5,14 @@ views are guarded with ``@permission_required("…")``, code and templates ask
 ``can("…")``. Every role it names must be one of ``ivr.staff.models.ROLES``
 (checked when this module is imported), and every permission asked for must
 be in the table (a misspelt name raises instead of refusing quietly).
+``PAGES`` are the pages the start page lists, each for the roles with its
+permission.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import wraps
 from types import MappingProxyType
 from typing import ParamSpec
@@ -76,6 +79,89 @@ PERMISSIONS = permission_table(
     }
 )
 
+
+@dataclass(frozen=True)
+class Page:
+    """A page the start page links to, for the roles with ``permission``."""
+
+    endpoint: str  # a page with no object in its URL (a month's page: this month)
+    permission: str
+    title: str
+    description: str  # one line: what the page is for
+
+
+def page_table(*pages: Page) -> tuple[Page, ...]:
+    """The start page's pages, refused if one names a permission not in the table."""
+    for page in pages:
+        if page.permission not in PERMISSIONS:
+            raise ValueError(f"page {page.endpoint}: no permission {page.permission!r}")
+    return pages
+
+
+# The start page's list, in this order; a role sees those it has the permission of.
+PAGES = page_table(
+    Page(
+        "staff.voicemail_inbox",
+        "voicemail.read",
+        "留言 Voicemail inbox",
+        "来电人的留言：收听、回电、标记已处理。 Callers' messages: listen, call back, mark handled.",
+    ),
+    Page(
+        "selfservice.fax_requests",
+        "fax.requests",
+        "传真 Fax requests",
+        "来电人申请传真的文件及发送情况。 Documents callers asked for by fax, and how sending went.",
+    ),
+    Page(
+        "tickets.index",
+        "tickets.use",
+        "投诉举报工单 Tickets",
+        "查看和处理您能看到的工单。 The complaint and report tickets you may see: read and handle them.",
+    ),
+    Page(
+        "tickets.new",
+        "tickets.use",
+        "登记工单 Open a ticket",
+        "登记来电人的投诉或举报。 Record a caller's complaint or report.",
+    ),
+    Page(
+        "agents.board",
+        "agents.board",
+        "座席 Agents",
+        "各中心咨询员的状态和排队来电，可设置状态。 Every centre's agents and waiting callers; set anyone's status.",
+    ),
+    Page(
+        "agents.me",
+        "agents.own_status",
+        "我的状态 My status",
+        "您的接听状态和本中心排队情况。 Whether you take calls, and who waits in your centre.",
+    ),
+    Page(
+        "inspection.samples",
+        "inspection.own_samples",
+        "本月抽样 This month's samples",
+        "抽取本月要评分的通话并评分。 Draw this month's calls to grade, and grade them.",
+    ),
+    Page(
+        "inspection.samples",
+        "inspection.all_samples",
+        "本月抽样 This month's samples",
+        "各质检员本月抽取的通话和评分进度。 Every inspector's sampled calls this month and how grading goes.",
+    ),
+    Page(
+        "inspection.report",
+        "inspection.reports",
+        "月度报表 Monthly report",
+        "各咨询员本月的分项得分、总分、等级和趋势。 Every agent's section scores, total, grade and trend.",
+    ),
+    Page(
+        "inspection.mine",
+        "inspection.own_results",
+        "我的考核 My results",
+        "您每月的考核结果和被评分的通话。 Your monthly results and your graded calls.",
+    ),
+)
+
 ROLE_LABELS = {
     "admin": "管理员 Admin",
     "inspector": "质检员 Inspector",
@@ -97,6 +183,15 @@ def can(permission: str) -> bool:
     """Whether the current user has ``permission``; also a template global."""
     roles = roles_with(permission)
     return current_user.is_authenticated and current_user.role in roles
+
+
+def my_pages() -> list[Page]:
+    """The pages of ``PAGES`` the current user may open (of the domains this app runs)."""
+    return [
+        page
+        for page in PAGES
+        if page.endpoint in current_app.view_functions and can(page.permission)
+    ]
 
 
 def permission_required(permission: str) -> Callable[[View[P]], View[P]]:

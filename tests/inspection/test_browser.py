@@ -38,9 +38,10 @@ def live(make_live_app, rendered) -> Iterator[dict]:
         session = db.session()
         inspector = User(username="li", role="inspector", display_name="李娜")
         agent_user = User(username="agent1001", role="agent", display_name="王芳")
-        for user in (inspector, agent_user):
+        admin = User(username="boss", role="admin", display_name="管理员")
+        for user in (inspector, agent_user, admin):
             user.set_password(PASSWORD)
-        session.add_all([inspector, agent_user])
+        session.add_all([inspector, agent_user, admin])
         session.flush()
         agent = Agent(user_id=agent_user.id, centre="0431", agent_number="1001", phone="sip:1001@x")
         session.add(agent)
@@ -107,13 +108,18 @@ def text_of(driver: WebDriver, css: str) -> str:
     return driver.find_element(By.CSS_SELECTOR, css).text
 
 
+def log_in(driver: WebDriver, url: str, username: str) -> None:
+    driver.get(url + "/login")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for(lambda: "/login" not in driver.current_url)
+
+
 def test_an_inspector_grades_a_call_in_a_real_browser(live, browser):
     url, sample_id = live["url"], live["sample"]
-    browser.get(url + "/login")
-    browser.find_element(By.NAME, "username").send_keys("li")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(lambda: "/login" not in browser.current_url)
+    log_in(browser, url, "li")
+    assert not browser.find_elements(By.ID, "read-only")
 
     browser.get(f"{url}/inspection/samples/{sample_id}")
     service = "output[data-total-for=service]"
@@ -173,3 +179,23 @@ def test_an_inspector_grades_a_call_in_a_real_browser(live, browser):
         assert sample.entries["accuracy"] == "from_94_1"
         actions = set(session.scalars(select(AuditEvent.action)))
         assert {"view", "listen", "grade"} <= actions
+
+
+def test_an_admin_sees_why_the_grading_form_is_read_only(live, browser):
+    log_in(browser, live["url"], "boss")
+    browser.get(f"{live['url']}/inspection/samples/{live['sample']}")
+    inputs = browser.find_elements(By.CSS_SELECTOR, "#grade-form input:not([type=hidden])")
+    assert inputs and all(not field.is_enabled() for field in inputs)
+    assert not browser.find_elements(By.ID, "save")
+    # One line under the heading, above the recording and the form, says why.
+    notice = browser.find_element(By.ID, "read-only")
+    assert notice.is_displayed()
+    assert notice.text == (
+        "只读：只有抽取此通话的质检员（李娜）可以评分。 "
+        "Read-only: only the inspector who drew this call (李娜) grades it."
+    )
+    heading = browser.find_element(By.TAG_NAME, "h1")
+    top = notice.rect["y"]
+    assert heading.rect["y"] < top < browser.find_element(By.ID, "h-listen").rect["y"]
+    assert top < browser.find_element(By.ID, "grade-form").rect["y"]
+    assert notice.rect["height"] < 2 * heading.rect["height"]  # one line at this width

@@ -112,6 +112,32 @@ def test_a_team_leader_reads_calls_but_does_not_grade_them(login, world, data):
     assert not sample_row(data, world["s1"]).graded
 
 
+def read_only_notice(html: str) -> str | None:
+    match = re.search(r'<p class="notice" id="read-only">([^<]*)</p>', html)
+    return match.group(1) if match else None
+
+
+def test_a_read_only_grading_page_says_why(login, world, data):
+    url = f"/inspection/samples/{world['s1']}"
+    inspector = login("insp-a")
+    assert read_only_notice(inspector.get(url).get_data(as_text=True)) is None
+    leader_page = login("leader").get(url).get_data(as_text=True)
+    assert read_only_notice(leader_page) == (
+        "只读：只有抽取此通话的质检员（李娜）可以评分。 "
+        "Read-only: only the inspector who drew this call (李娜) grades it."
+    )
+    agent_page = login("agent1001").get(url).get_data(as_text=True)
+    assert "这是您的通话的评分结果" in read_only_notice(agent_page)
+    assert "李娜" not in agent_page  # inspectors stay unnamed to agents
+
+    token = csrf_token(inspector.get(url).get_data(as_text=True))
+    inspector.post(f"{url}/redraw", data={"csrf_token": token, "reason": "转接 transferred"})
+    assert not sample_row(data, world["s1"]).active
+    redrawn = inspector.get(url).get_data(as_text=True)
+    assert "此通话已重抽" in read_only_notice(redrawn)
+    assert "保存评分 Save grade" not in redrawn
+
+
 def test_a_bad_month_is_not_found(login, world):
     assert login("leader").get("/inspection/2026-13/report").status_code == 404
 

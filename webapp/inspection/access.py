@@ -43,6 +43,22 @@ def may_grade(sample: SampledCall) -> bool:
     return can("inspection.grade") and sample.inspector_id == current_user.id and sample.active
 
 
+def why_read_only(sample: SampledCall) -> str | None:
+    """Why the grading form is read-only for the current user, or None when they grade it.
+
+    ``"redrawn"``: the call was replaced and is kept as history; ``"own_call"``: an
+    agent reading how their call was graded; ``"not_the_inspector"``: only the
+    inspector who drew the call grades it (team leaders and admins read it).
+    """
+    if may_grade(sample):
+        return None
+    if not sample.active:
+        return "redrawn"
+    if can("inspection.own_results"):
+        return "own_call"
+    return "not_the_inspector"
+
+
 def may_redraw(sample: SampledCall) -> bool:
     if not sample.active:
         return False

@@ -30,6 +30,13 @@ def _check_month(_endpoint, values) -> None:
         abort(404)
 
 
+@bp.url_defaults
+def _this_month(endpoint: str, values: dict) -> None:
+    """A link to a month's page that names no month (the start page's) is to this month's."""
+    if "month" not in values and current_app.url_map.is_endpoint_expecting(endpoint, "month"):
+        values["month"] = this_month()
+
+
 @bp.context_processor
 def _helpers() -> dict[str, object]:
     return {

@@ -55,6 +55,7 @@ def _grading_page(sample: SampledCall, *, posted=None, raw=None, errors=None, st
         inspector=users.get(sample.inspector_id),
         graded_by=users.get(sample.graded_by) if sample.graded_by else None,
         can_grade=access.may_grade(sample),
+        read_only=access.why_read_only(sample),
         can_redraw=access.may_redraw(sample),
         show_inspector=not can("inspection.own_results"),
         errors=errors or {},

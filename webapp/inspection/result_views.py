@@ -21,6 +21,7 @@ from ivr.inspection.rubric import current as current_grading
 from ivr.inspection.store import save_month_entries
 from webapp import audit
 from webapp.access import can, permission_required
+from webapp.agents.board import centre_names
 from webapp.inspection import access, pages
 from webapp.inspection.blueprint import bp, get_agent
 
@@ -162,6 +163,7 @@ def report(month: str):
         report=data,
         centre=centre,
         centres=known,
+        centre_names=centre_names(),
         chart=chart,
         sparks=sparks,
         rubric=grading.rubric,

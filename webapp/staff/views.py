@@ -22,7 +22,7 @@ from ivr.logs import mask_number
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
 from webapp import audit
-from webapp.access import permission_required
+from webapp.access import my_pages, permission_required
 from webapp.audio import send_recording
 from webapp.paging import list_args
 from webapp.staff import voicemail as inbox
@@ -45,7 +45,7 @@ def _helpers() -> dict[str, object]:
 @bp.get("/")
 @login_required
 def home():
-    return render_template("staff/home.html")
+    return render_template("staff/home.html", pages=my_pages())
 
 
 @bp.get("/voicemail")

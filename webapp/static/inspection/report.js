@@ -26,7 +26,8 @@
       if (x === null && y === null) return 0;
       if (x === null) return 1;
       if (y === null) return -1;
-      var order = type === "num" ? x - y : String(x).localeCompare(String(y), "zh-CN");
+      // Text compares its digits as numbers: agent #2 before #10.
+      var order = type === "num" ? x - y : String(x).localeCompare(String(y), "zh-CN", {numeric: true});
       return ascending ? order : -order;
     });
     rows.forEach(function (row) { body.appendChild(row); });
