@@ -194,5 +194,7 @@ def demo(password: str | None) -> None:
             db.session().commit()
     click.echo(
         f"{DEMO_PER_CENTRE * len(centres)} demo agents available in {len(centres)} centres "
-        "(usernames agent101…; set a password with `ivr users set-password USERNAME`)"
+        "(usernames agent101…; "
+        + ("those created now have the demo password; " if password else "")
+        + "set a password with `ivr users set-password USERNAME`)"
     )

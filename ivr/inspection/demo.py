@@ -145,8 +145,9 @@ def make_demo(
         f"  {agents[0].user.username:<10} agent        {agents[0].user.display_name}, "
         f"{_login(agents[0].user, password)}: "
         f"own results only: {settings.public_url}/inspection/me",
-        "Demo users are created once: running the demo again changes no password "
-        "(`ivr users set-password USERNAME` sets one).",
+        "Demo users are created once: running the demo again changes no password (the "
+        "first run printed it; scripts/serve keeps it in instance/demo.log; "
+        "`ivr users set-password USERNAME` sets one).",
     ]
     return "\n".join(lines)
 
