@@ -6,12 +6,16 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from ivr.settings import DEFAULT_ENV_FILE, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from ivr.simulator.media_host import MediaHost
 
 
 def _create_app(*_args, **_kwargs) -> Flask:
@@ -219,6 +223,13 @@ def serve(bind: str, workers: int) -> None:
     type=click.IntRange(min=0),
     help="Wait-URL rounds (15 s each) in an agents' queue before the caller hangs up.",
 )
+@click.option(
+    "--record",
+    "record_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A WAV file: what the caller says at a <Record> (option 2), served to the server "
+    "as Twilio serves recordings.",
+)
 def call(
     url: str | None,
     public_url: str | None,
@@ -227,15 +238,32 @@ def call(
     called: str,
     dial_status: str,
     queue_rounds: int,
+    record_file: Path | None,
 ) -> None:
     """Place a simulated call as Twilio would and print what the caller hears.
 
     In a queue the caller hears what the wait URL answers, round after round,
     until it says <Leave/> or the caller gives up after --queue-rounds rounds.
+    With --record, a media host on 127.0.0.1 serves the file as each <Record>'s
+    recording, until the server has downloaded it.
     """
     from ivr.simulator import CallFailed, Phone, flask_transport, http_transport
+    from ivr.simulator.media_host import MediaHost, NotAWav
 
     settings = _settings()
+    media = None
+    if record_file is not None:
+        try:
+            media = MediaHost(record_file, settings.twilio_account_sid or "AC" + "0" * 32)
+        except NotAWav as exc:
+            raise click.BadParameter(str(exc), param_hint="--record") from exc
+        if media.seconds < 1:
+            media.close()
+            raise click.BadParameter(
+                f"{record_file} lasts {media.seconds:.1f} s: the server keeps no message "
+                "under one second",
+                param_hint="--record",
+            )
     public = public_url or (url if url and public_url is None else None) or settings.public_url
     if url:
         transport = http_transport(url)
@@ -245,6 +273,10 @@ def call(
         app = create_app()
         public = settings.public_url
         transport = flask_transport(app.test_client(), public)
+        if media is not None:  # this process is the server: it runs the download
+            from ivr import jobs
+
+            jobs.start(app)
 
     def show(step) -> None:
         if step.verb == "say":
@@ -283,10 +315,14 @@ def call(
         queue_rounds=queue_rounds,
         on_step=show,
         ask=None if press is not None else ask,
+        recorder=media.record if media else None,
     )
     keys = [k.strip() for k in press.split(",")] if press else []
     try:
         record = phone.call(keys)
+        click.echo(f"call {record.sid} ended: {record.ended_by}")
+        if media is not None:
+            _report_recordings(media, url or public)
     except CallFailed as exc:
         if exc.status == 403:
             raise click.ClickException(
@@ -299,4 +335,33 @@ def call(
             f"no server answers at {url} (start one with scripts/serve, or leave out --url "
             "to call the app in this process)"
         ) from exc
-    click.echo(f"call {record.sid} ended: {record.ended_by}")
+    finally:
+        if media is not None:
+            media.close()
+            if not url:
+                from ivr import jobs
+
+                jobs.stop(app)
+
+
+RECORD_TIMEOUT = 60.0  # seconds `ivr call --record` waits for the server's download
+
+
+def _report_recordings(media: MediaHost, server: str) -> None:
+    """Wait until the server has downloaded what each <Record> captured; say so."""
+    if not media.fetched:
+        click.echo("  ●  no <Record> in this call: the --record file was not used")
+        return
+    missing = media.wait(RECORD_TIMEOUT)
+    if missing:
+        raise click.ClickException(
+            f"the server did not download recording {missing[0]} within {RECORD_TIMEOUT:.0f} s "
+            f"from {media.base_url}: is 127.0.0.1 in its IVR_MEDIA_HOSTS, and (with REDIS_URL) "
+            "is `ivr worker` running?"
+        )
+    for sid in media.fetched:
+        click.echo(f"  ●  recorded {media.seconds:.1f} s as {sid}; the server downloaded it")
+    click.echo(
+        f"  ●  the message is in the inbox, {server}/staff/voicemail (transcribed in the "
+        "background where a speech model for the call's locale is installed)"
+    )

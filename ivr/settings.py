@@ -156,7 +156,12 @@ def load_settings(
         models_dir=read("IVR_MODELS_DIR", "models", _path),
         timezone=read("IVR_TIMEZONE", "Asia/Shanghai", _zone),
         default_locale=read("IVR_DEFAULT_LOCALE", "zh-CN"),
-        media_hosts=read("IVR_MEDIA_HOSTS", "api.twilio.com", _hosts),
+        # Outside production, loopback too: `ivr call --record` serves recordings there.
+        media_hosts=read(
+            "IVR_MEDIA_HOSTS",
+            "api.twilio.com" if env == "production" else "api.twilio.com,127.0.0.1",
+            _hosts,
+        ),
         voicemail_max_seconds=read("IVR_VOICEMAIL_MAX_SECONDS", "120", _positive_int),
         session_idle_hours=read("IVR_SESSION_IDLE_HOURS", "8", _positive_int),
         recordings_import_dir=read(

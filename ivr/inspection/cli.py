@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 
 import click
@@ -168,7 +169,9 @@ def check_command(month: str | None) -> None:
 @cli.command("demo")
 @click.option("--month", help="The month to leave ready for grading (default: this month).")
 @click.option(
-    "--password", help="Password for every demo user (default: a new random one, printed)."
+    "--password",
+    help="Password for the demo users created now (default: a new random one, printed); "
+    "those that exist keep theirs.",
 )
 @click.option(
     "--tones", is_flag=True, help="Tone bursts for the demo audio even when espeak-ng exists."
@@ -178,7 +181,9 @@ def demo_command(month: str | None, password: str | None, tones: bool) -> None:
     from ivr.agents.cli import demo as agents_demo
     from ivr.inspection.demo import make_demo
 
-    click.get_current_context().invoke(agents_demo)  # the agents graded here
+    password = password or secrets.token_urlsafe(9)
+    # The agents graded here; those created now log in with the same password.
+    click.get_current_context().invoke(agents_demo, password=password)
 
     summary = make_demo(
         db.session(),

@@ -3,8 +3,8 @@
 The agents are those of CENTRES (``ivr inspection demo`` runs ``ivr agents
 demo`` first), or eight of our own when there are none. Idempotent: users,
 agents, calls, draws and grades are found again by their names, numbers and
-recording SIDs; only the demo users' password changes on each run (it is
-printed). The chosen month is left drawn but not graded by the first
+recording SIDs. Demo users are created once, with the password printed
+then: a later run never changes a password, even one changed since. The chosen month is left drawn but not graded by the first
 inspector, so someone can log in and grade at once. Every random choice is
 seeded, so two runs make the same data.
 """
@@ -80,7 +80,7 @@ def make_demo(
         _user(session, name, "inspector", display, password) for name, display in INSPECTORS
     ]
     leader = _user(session, LEADER[0], "team_leader", LEADER[1], password)
-    agents = _agents(session, password)
+    agents = _agents(session, password)  # only agents made now get the password
     skills = {agent.id: SKILLS[index % len(SKILLS)] for index, agent in enumerate(agents)}
     session.commit()
 
@@ -132,16 +132,22 @@ def make_demo(
             if speech_used
             else "tone bursts standing in for speech (demo audio)."
         ),
-        f"Log in at {settings.public_url}/login with password {password} as one of these "
-        f"(or as any agent of centres {', '.join(sorted({a.centre for a in agents}))}):",
-        f"  {inspectors[0].username:<10} inspector    {inspectors[0].display_name}: "
+        f"Log in at {settings.public_url}/login as one of these (or as an agent of centres "
+        f"{', '.join(sorted({a.centre for a in agents}))} created with them):",
+        f"  {inspectors[0].username:<10} inspector    {inspectors[0].display_name}, "
+        f"{_login(inspectors[0], password)}: "
         f"grade your calls: {settings.public_url}/inspection/{month}/samples",
-        f"  {inspectors[1].username:<10} inspector    {inspectors[1].display_name}: "
-        f"has graded {month} already",
-        f"  {leader.username:<10} team leader  {leader.display_name}: "
+        f"  {inspectors[1].username:<10} inspector    {inspectors[1].display_name}, "
+        f"{_login(inspectors[1], password)}: has graded {month} already",
+        f"  {leader.username:<10} team leader  {leader.display_name}, "
+        f"{_login(leader, password)}: "
         f"entries and the report: {settings.public_url}/inspection/{month}/report",
-        f"  {agents[0].user.username:<10} agent        {agents[0].user.display_name}: "
+        f"  {agents[0].user.username:<10} agent        {agents[0].user.display_name}, "
+        f"{_login(agents[0].user, password)}: "
         f"own results only: {settings.public_url}/inspection/me",
+        "Demo users are created once: running the demo again changes no password (the "
+        "first run printed it; scripts/serve keeps it in instance/demo.log; "
+        "`ivr users set-password USERNAME` sets one).",
     ]
     return "\n".join(lines)
 
@@ -149,19 +155,24 @@ def make_demo(
 # --------------------------------------------------------------------------- people
 
 
+def _login(user: User, password: str) -> str:
+    """How the user logs in: with the password printed, or (an older user) its own."""
+    return f"password {password}" if user.check_password(password) else "its own password (kept)"
+
+
 def _user(session: Session, username: str, role: str, display: str, password: str) -> User:
+    """The demo user, created with ``password`` if missing; an existing one is left as it is."""
     user = find_user(session, username)
     if user is None:
         user = User(username=username, role=role, display_name=display)
+        user.set_password(password)
         session.add(user)
-    user.set_password(password)
-    user.active = True
-    session.flush()
+        session.flush()
     return user
 
 
 def _agents(session: Session, password: str) -> list[Agent]:
-    """The agents of CENTRES (e.g. from `ivr agents demo`), else ours; they can log in."""
+    """The agents of CENTRES (e.g. from `ivr agents demo`), else ours, created with ``password``."""
     agents = list(
         session.scalars(
             select(Agent)
@@ -170,19 +181,15 @@ def _agents(session: Session, password: str) -> list[Agent]:
         )
     )
     if len(agents) < 4:
-        agents = [_agent(session, *spec) for spec in AGENTS]
-    for agent in agents:
-        agent.user.set_password(password)
-        agent.user.active = True
-    session.flush()
+        agents = [_agent(session, *spec, password) for spec in AGENTS]
     return agents
 
 
-def _agent(session: Session, number: str, centre: str, name: str) -> Agent:
+def _agent(session: Session, number: str, centre: str, name: str, password: str) -> Agent:
     agent = session.scalar(select(Agent).where(Agent.agent_number == number))
     if agent is not None:
         return agent
-    user = _user(session, f"agent{number}", "agent", name, secrets.token_urlsafe(12))
+    user = _user(session, f"agent{number}", "agent", name, password)
     agent = Agent(
         user_id=user.id,
         centre=centre,

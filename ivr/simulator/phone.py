@@ -7,6 +7,8 @@ import time
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own server's TwiML
 from collections import deque
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from email.utils import format_datetime
 
 from twilio.request_validator import RequestValidator
 
@@ -32,6 +34,8 @@ class Phone:
     - ``recording_url`` / ``recording_duration``: what a ``<Record>`` captured
       (empty: a recording with no audio, RecordingStatus=absent, posted to the
       action; a ``-`` key at the Record instead: nothing recorded, no action);
+    - ``recorder()``: instead, each ``<Record>``'s (RecordingSid, RecordingUrl,
+      RecordingDuration), e.g. ``ivr.simulator.media_host.MediaHost.record``;
     - ``queues``: Twilio's queues, shared by phones calling at the same time;
     - ``queue_rounds``: wait-URL requests before the caller gives up (QueueResult=hangup);
     - ``queue_round_seconds``: QueueTime grows by this much each round (None: real seconds);
@@ -70,6 +74,7 @@ class Phone:
         on_dial: Callable[[CallRecord, Step], None] | None = None,
         between_rounds: Callable[[Phone, CallRecord, int], None] | None = None,
         ask: Callable[[Step], str | None] | None = None,
+        recorder: Callable[[], tuple[str, str, int]] | None = None,
     ) -> None:
         self.transport = transport
         self.public_url = public_url.rstrip("/")
@@ -86,6 +91,7 @@ class Phone:
         self.on_dial = on_dial or (lambda record, step: None)
         self.between_rounds = between_rounds or (lambda phone, record, n: None)
         self.ask = ask
+        self.recorder = recorder or self._recording
         self.pending: list[tuple[str, dict[str, str]]] = []  # asynchronous callbacks
 
     def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
@@ -191,15 +197,21 @@ class Phone:
                     self._log(record, Step("silence"))
                     self._nothing_recorded(attrs)
                     continue
+                sid, url, seconds = self.recorder()
                 recording = {
-                    "RecordingUrl": self.recording_url,
-                    "RecordingSid": "RE" + secrets.token_hex(16),
-                    "RecordingDuration": str(self.recording_duration if self.recording_url else 0),
+                    "RecordingUrl": url,
+                    "RecordingSid": sid,
+                    "RecordingDuration": str(seconds),
                 }
                 callback = attrs.get("recordingStatusCallback")
                 if callback:  # Twilio calls it once the audio is stored
-                    status = "completed" if self.recording_url else "absent"
-                    self.pending.append((callback, {**recording, "RecordingStatus": status}))
+                    stored = {
+                        "RecordingStatus": "completed" if url else "absent",
+                        "RecordingChannels": "1",
+                        "RecordingSource": "RecordVerb",
+                        "RecordingStartTime": format_datetime(datetime.now(UTC)),
+                    }
+                    self.pending.append((callback, {**recording, **stored}))
                 return attrs["action"], {**recording, "Digits": "#"}
             elif tag in ("Hangup", "Reject"):
                 self._log(record, Step("hangup"))
@@ -207,6 +219,10 @@ class Phone:
                 return None
         record.ended_by = "end of TwiML"
         return None
+
+    def _recording(self) -> tuple[str, str, int]:
+        url = self.recording_url
+        return "RE" + secrets.token_hex(16), url, self.recording_duration if url else 0
 
     def _nothing_recorded(self, attrs: dict[str, str]) -> None:
         """A Record that got no audio: only a callback subscribed to ``absent`` hears of it."""

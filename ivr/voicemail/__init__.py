@@ -8,7 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from ivr.registry import registry
     from ivr.voicemail import service
-    from ivr.voicemail.cli import cli
+    from ivr.voicemail.cli import cli, demo_command
     from ivr.voicemail.models import Voicemail
     from ivr.voicemail.nodes import Voicemail as VoicemailNode
 
@@ -17,4 +17,5 @@ def init_app(app: Flask) -> None:
     plugins.on_events(service.EVENT_KINDS, service.apply_events)
     plugins.add_recording_kind("voicemail", Voicemail, service.apply_recording_callback)
     plugins.message_kind = "voicemail"  # what a <Record> leaves, the fallback's too
+    plugins.demos.append(demo_command)  # a few messages with audio in the inbox
     app.cli.add_command(cli)

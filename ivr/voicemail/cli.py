@@ -56,3 +56,15 @@ def _as_dict(m: Voicemail, zone: tzinfo) -> dict:
         "model": m.transcript_model,
         "handled": m.handled_at is not None,
     }
+
+
+@cli.command("demo")
+@click.option("--tones", is_flag=True, help="Tone bursts for the audio even when espeak-ng exists.")
+def demo_command(tones: bool) -> None:
+    """Leave a few demo messages with real audio in the inbox (created once)."""
+    from flask import current_app
+
+    from ivr.voicemail.demo import make_demo
+
+    settings = current_app.config["SETTINGS"]
+    click.echo(make_demo(db.session(), settings.recordings_dir, speech=not tones))

@@ -19,7 +19,7 @@ def test_the_demo_leaves_a_month_ready_to_grade(app, runner, data, grading):
     month = current(app.config["SETTINGS"].timezone)
     result = runner.invoke(args=["inspection", "demo", "--tones", "--password", "demo-pass-12333"])
     assert result.exit_code == 0, result.output
-    assert "with password demo-pass-12333" in result.output
+    assert "zhijian1   inspector    李娜, password demo-pass-12333" in result.output
     for username in ("zhijian1", "zhijian2", "banzhang"):
         assert username in result.output
     assert "tone bursts" in result.output
@@ -71,3 +71,28 @@ def test_the_demo_leaves_a_month_ready_to_grade(app, runner, data, grading):
     assert "recorded calls: 0 new" in again.output
     with data() as session:
         assert session.scalar(select(func.count()).select_from(SampledCall)) == samples
+
+
+def test_running_the_demo_again_keeps_every_password(app, runner, data):
+    first = runner.invoke(args=["inspection", "demo", "--tones", "--password", "demo-pass-12333"])
+    assert first.exit_code == 0, first.output
+    with data() as session:
+        agent = session.scalars(
+            select(Agent)
+            .where(Agent.centre.in_(CENTRES))
+            .order_by(Agent.centre, Agent.agent_number)
+        ).first()
+        agent_name = agent.user.username
+        for username in ("zhijian1", agent_name):
+            find_user(session, username).set_password(f"{username}-changed-it")
+        find_user(session, "zhijian2").active = False
+
+    again = runner.invoke(args=["inspection", "demo", "--tones"])  # a new random password
+    assert again.exit_code == 0, again.output
+    assert "zhijian1   inspector    李娜, its own password (kept)" in again.output
+    assert "running the demo again changes no password" in again.output
+    with data() as session:
+        assert find_user(session, "zhijian1").check_password("zhijian1-changed-it")
+        assert find_user(session, agent_name).check_password(f"{agent_name}-changed-it")
+        assert find_user(session, "banzhang").check_password("demo-pass-12333")
+        assert not find_user(session, "zhijian2").active  # deactivated stays deactivated
