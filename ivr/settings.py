@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from ivr.recordings.hosts import MediaHosts, parse_media_hosts
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = ROOT / "instance" / "ivr.env"
 
@@ -41,10 +43,6 @@ def _positive_int(value: str) -> int:
     if number <= 0:
         raise ValueError("must be a positive whole number")
     return number
-
-
-def _hosts(value: str) -> tuple[str, ...]:
-    return tuple(h.strip().lower() for h in value.split(",") if h.strip())
 
 
 def _url(value: str) -> str:
@@ -94,7 +92,7 @@ class Settings:
     models_dir: Path
     timezone: ZoneInfo
     default_locale: str
-    media_hosts: tuple[str, ...]
+    media_hosts: MediaHosts
     voicemail_max_seconds: int
     session_idle_hours: int = 8
     # A folder the PBX writes agents' call recordings to (None: no watched folder), and
@@ -160,7 +158,7 @@ def load_settings(
         media_hosts=read(
             "IVR_MEDIA_HOSTS",
             "api.twilio.com" if env == "production" else "api.twilio.com,127.0.0.1",
-            _hosts,
+            parse_media_hosts,
         ),
         voicemail_max_seconds=read("IVR_VOICEMAIL_MAX_SECONDS", "120", _positive_int),
         session_idle_hours=read("IVR_SESSION_IDLE_HOURS", "8", _positive_int),

@@ -169,6 +169,9 @@ class Media:
         self.server = server
         self.hits: Counter[str] = Counter()
         self.failures_left: dict[str, int] = {}
+        self.redirects: dict[str, str] = {}  # name: the Location answered (302)
+        self.content_types: dict[str, str] = {}  # name: Content-Type, if not audio/x-wav
+        self.requests: list[tuple[str, bool]] = []  # (path, sent Authorization)
         self.files: dict[str, bytes] = {
             "ko_caller_8k": (SPEECH_DATA / "ko_caller_8k.wav").read_bytes(),
             "ko_dual_8k": (SPEECH_DATA / "ko_dual_8k.wav").read_bytes(),
@@ -178,6 +181,10 @@ class Media:
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.server.server_port}/Recordings/{name}"
 
+    def storage_url(self, name: str, host: str = "localhost") -> str:
+        """``name`` as object storage serves it: a link of its own, no credentials asked."""
+        return f"http://{host}:{self.server.server_port}/storage/{name}?X-Amz-Signature=abc"
+
     def sha256(self, name: str) -> str:
         return hashlib.sha256(self.files[name]).hexdigest()
 
@@ -186,7 +193,9 @@ class Media:
 def media() -> Iterator[Media]:
     """A local stand-in for Twilio's media host: checks basic auth, counts downloads.
 
-    ``failures_left[name] = n`` answers 500 to the next n downloads of ``name``.
+    ``failures_left[name] = n`` answers 500 to the next n downloads of ``name``;
+    ``redirects[name] = url`` answers a redirect there (as Somleng does, to its
+    object storage); ``/storage/<name>`` serves ``name`` without credentials.
     """
     expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
     holder: dict[str, Media] = {}
@@ -194,21 +203,30 @@ def media() -> Iterator[Media]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             state = holder["media"]
-            name = self.path.rsplit("/", 1)[-1].removesuffix(".wav")
+            path = self.path.split("?")[0]
+            name = path.rsplit("/", 1)[-1].removesuffix(".wav")
             state.hits[name] += 1
-            if self.headers.get("Authorization") != expected:
+            state.requests.append((path, "Authorization" in self.headers))
+            storage = path.startswith("/storage/")
+            if not storage and self.headers.get("Authorization") != expected:
                 self.send_error(401)
                 return
             if state.failures_left.get(name, 0) > 0:
                 state.failures_left[name] -= 1
                 self.send_error(500)
                 return
+            if not storage and name in state.redirects:
+                self.send_response(302)
+                self.send_header("Location", state.redirects[name])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if name not in state.files:
                 self.send_error(404)
                 return
             body = state.files[name]
             self.send_response(200)
-            self.send_header("Content-Type", "audio/x-wav")
+            self.send_header("Content-Type", state.content_types.get(name, "audio/x-wav"))
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -240,9 +258,11 @@ def make_live_app(database_url, tmp_path):
         environ = app_environ(
             database_url,
             tmp_path,
-            IVR_MEDIA_HOSTS="api.twilio.com,127.0.0.1",
-            IVR_MODELS_DIR=str(tmp_path / "models"),
-            **extra,
+            **{
+                "IVR_MEDIA_HOSTS": "api.twilio.com,127.0.0.1",
+                "IVR_MODELS_DIR": str(tmp_path / "models"),
+                **extra,
+            },
         )
         app = create_app(
             {

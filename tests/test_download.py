@@ -6,12 +6,20 @@ import base64
 import hashlib
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from ivr.download import DownloadError, TooLarge, download
+from ivr.download import (
+    HEAD_BYTES,
+    MAX_REDIRECTS,
+    DownloadError,
+    TooLarge,
+    download,
+    follow_any,
+)
 
 BODY = bytes(range(256)) * 8192  # 2 MiB: more than one chunk
 AUTH = ("AC123", "secret")
@@ -29,10 +37,15 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self._send(b"private")
         elif path == "/moved":
-            self.send_response(302)
-            self.send_header("Location", "/file")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._redirect("/file")
+        elif path == "/loop":
+            self._redirect("/loop")
+        elif path.startswith("/to?"):  # /to?URL: a redirect to URL
+            self._redirect(path.removeprefix("/to?"))
+        elif path == "/who":  # says whether credentials came along
+            self._send(b"with auth" if "Authorization" in self.headers else b"without")
+        elif path == "/empty":
+            self._send(b"")
         elif path == "/unsized":  # no Content-Length: the limit is checked while reading
             self.send_response(200)
             self.send_header("Connection", "close")
@@ -46,8 +59,15 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send_error(404)
 
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _send(self, body: bytes) -> None:
         self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -56,15 +76,24 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def base_url() -> Iterator[str]:
+@contextmanager
+def serve() -> Iterator[int]:
+    """The test server on 127.0.0.1, on the port yielded."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def base_url() -> Iterator[str]:
+    with serve() as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _files(folder: Path) -> list[str]:
@@ -112,8 +141,58 @@ def test_failures_leave_the_destination_alone(
 
 
 def test_redirects_are_followed_when_allowed(base_url: str, tmp_path: Path) -> None:
-    got = download(f"{base_url}/moved", tmp_path / "f", max_bytes=len(BODY), allow_redirects=True)
+    got = download(f"{base_url}/moved", tmp_path / "f", max_bytes=len(BODY), redirects=follow_any)
     assert got.size == len(BODY)
+
+
+def test_each_redirect_is_checked_before_it_is_followed(base_url: str, tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def refuse(url: str) -> None:
+        asked.append(url)
+        raise DownloadError(f"not allowed: {url}")
+
+    target = tmp_path / "f"
+    with pytest.raises(DownloadError, match="not allowed"):
+        download(f"{base_url}/moved", target, max_bytes=len(BODY), redirects=refuse)
+    assert asked == [f"{base_url}/file"] and _files(tmp_path) == []
+
+
+def test_credentials_go_only_to_the_host_and_port_asked(base_url: str, tmp_path: Path) -> None:
+    def get(location: str) -> bytes:
+        url = f"{base_url}/to?{location}"
+        got = download(url, tmp_path / "f", max_bytes=100, auth=AUTH, redirects=follow_any)
+        return got.path.read_bytes()
+
+    assert get("/who") == b"with auth"  # the same host and port
+    assert get(base_url.replace("127.0.0.1", "localhost") + "/who") == b"without"
+    with serve() as other:  # the same host, another port
+        assert get(f"http://127.0.0.1:{other}/who") == b"without"
+
+
+def test_redirects_are_followed_a_few_times_only(base_url: str, tmp_path: Path) -> None:
+    with pytest.raises(DownloadError, match=f"more than {MAX_REDIRECTS} redirects"):
+        download(f"{base_url}/loop", tmp_path / "f", max_bytes=100, redirects=follow_any)
+
+
+def test_the_body_can_be_refused_by_its_type_and_first_bytes(base_url: str, tmp_path: Path) -> None:
+    seen: list[tuple[str, bytes]] = []
+
+    def refuse(content_type: str, head: bytes) -> None:
+        seen.append((content_type, head))
+        raise DownloadError("not wanted")
+
+    target = tmp_path / "f"
+    target.write_bytes(b"old")
+    for path in ("/file", "/empty", "/private"):
+        with pytest.raises(DownloadError, match="not wanted"):
+            download(f"{base_url}{path}", target, max_bytes=len(BODY), auth=AUTH, accept=refuse)
+    assert seen == [
+        ("text/plain", BODY[:HEAD_BYTES]),
+        ("text/plain", b""),  # an empty body is judged too
+        ("text/plain", b"private"),
+    ]
+    assert target.read_bytes() == b"old" and _files(tmp_path) == ["f"]
 
 
 def test_unreachable_host(tmp_path: Path) -> None:

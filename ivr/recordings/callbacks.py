@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.params import whole_number
+from ivr.recordings.hosts import MediaHosts
 from ivr.recordings.media import MediaRefused, check_url
 from ivr.calls.events import Job
 
@@ -39,7 +40,7 @@ def upsert(db: Session, model: type[Item], recording_sid: str, **fields: Any) ->
     return item
 
 
-def set_media(db: Session, item: Any, url: str, media_hosts: tuple[str, ...]) -> list[Job]:
+def set_media(db: Session, item: Any, url: str, media_hosts: MediaHosts) -> list[Job]:
     """Remember where the audio is; the download job to run once committed."""
     if not url or item.download_status == "downloaded" or item.media_url:
         return []
@@ -60,7 +61,7 @@ def apply_callback(
     db: Session,
     item: Any,
     form: dict[str, str],
-    media_hosts: tuple[str, ...],
+    media_hosts: MediaHosts,
     on_empty: Callable[[Any], None],
 ) -> list[Job]:
     """What a recordingStatusCallback says: completed (with the URL), absent or failed."""

@@ -39,7 +39,9 @@ def download_recording(kind: str, recording_id: int) -> None:
     auth = (settings.twilio_account_sid, settings.twilio_auth_token)
     item.download_attempts += 1
     try:
-        stored = fetch(url, settings.recordings_dir / relative, auth if auth[0] else None)
+        stored = fetch(
+            url, settings.recordings_dir / relative, auth if auth[0] else None, settings.media_hosts
+        )
     except (DownloadError, OSError) as exc:
         item.download_status = DownloadStatus.FAILED
         item.download_error = f"{type(exc).__name__}: {exc}"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from ivr.download import DownloadError, Progress
+from ivr.download import DownloadError, Progress, follow_any
 from ivr.download import download as stream_to_file
 
 from .models import SOURCE_FILE, is_model_dir, normalize_locale
@@ -154,7 +154,7 @@ def download(
                 path,
                 max_bytes=limit,
                 timeout=timeout,
-                allow_redirects=True,
+                redirects=follow_any,
                 progress=progress,
             )
         except DownloadError as exc:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ivr.calls.events import Event, Job
 from ivr.calls.models import Call
 from ivr.recordings import callbacks
+from ivr.recordings.hosts import MediaHosts
 from ivr.voicemail.models import Voicemail
 
 EVENT_KINDS = frozenset(
@@ -20,7 +21,7 @@ EVENT_KINDS = frozenset(
 )
 
 
-def _media_hosts() -> tuple[str, ...]:
+def _media_hosts() -> MediaHosts:
     return current_app.config["SETTINGS"].media_hosts
 
 

@@ -157,6 +157,67 @@ def test_failed_download_is_retried_with_backoff(live_app, media, at):
     assert message.download_attempts == 3 and media.hits["ko_dual_8k"] == 3
 
 
+def test_a_redirect_to_listed_object_storage_is_followed_without_credentials(
+    make_live_app, media, at
+):
+    """Somleng answers a recording URL with a link to its object storage, listed by the operator."""
+    at(2026, 11, 23, 10, 0)
+    app = make_live_app(IVR_MEDIA_HOSTS="api.twilio.com,127.0.0.1,localhost")
+    media.redirects["ko_caller_8k"] = media.storage_url("ko_caller_8k")
+    media.content_types["ko_caller_8k"] = "application/octet-stream"
+    phone_for(app, recording_url=media.url("ko_caller_8k")).call(["2", "1"])
+    drain(app)
+    [message] = messages(app)
+    assert (message.download_status, message.download_attempts) == ("downloaded", 1)
+    assert message.sha256 == media.sha256("ko_caller_8k")
+    assert media.requests == [
+        ("/Recordings/ko_caller_8k.wav", True),
+        ("/storage/ko_caller_8k", False),  # the account's credentials stay with Twilio's host
+    ]
+
+
+def test_a_recording_url_on_another_port_is_refused_and_never_fetched(live_app, media, at):
+    at(2026, 11, 23, 10, 0)
+    url = media.url("ko_caller_8k").replace("http://127.0.0.1:", "https://api.twilio.com:")
+    phone_for(live_app, recording_url=url).call(["2", "1"])
+    drain(live_app)
+    [message] = messages(live_app)
+    assert message.download_status == "refused" and message.download_attempts == 0
+    assert f"api.twilio.com:{media.server.server_port} is not in" in message.download_error
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "content_type", "redirect", "error"),
+    [
+        ("unlisted", None, None, "storage", "redirect refused: localhost:{port} is not in"),
+        ("elsewhere", None, None, "https://evil.example.com/x", "evil.example.com:443 is not in"),
+        ("plain", None, None, "http://api.twilio.com/x.wav", "redirect refused: scheme 'http'"),
+        ("empty", b"", "audio/x-wav", None, "empty (0 bytes)"),
+        ("page", b"<html>Sign in</html>", "text/html", None, "served as text/html"),
+        ("json", b'{"status": 404}', "audio/x-wav", None, "not WAV, MP3 or Ogg"),
+    ],
+)
+def test_what_is_not_the_recording_is_a_failed_download_retried(
+    make_live_app, media, at, name, body, content_type, redirect, error
+):
+    at(2026, 11, 23, 10, 0)
+    app = make_live_app(backoff_scale=0.0001)
+    if body is not None:
+        media.files[name], media.content_types[name] = body, content_type
+    else:  # the recording exists, but the answer points somewhere not allowed
+        media.files[name] = media.files["ko_caller_8k"]
+        media.redirects[name] = media.storage_url(name) if redirect == "storage" else redirect
+    phone_for(app, recording_url=media.url(name)).call(["2", "1"])
+    drain(app)
+    [message] = messages(app)
+    assert message.download_status == "failed" and message.download_attempts == 6  # 5 retries
+    assert error.format(port=media.server.server_port) in message.download_error
+    assert not message.audio_path and not message.sha256
+    assert not any(path.startswith("/storage/") for path, _ in media.requests)
+    recordings = app.config["SETTINGS"].recordings_dir
+    assert not [p for p in recordings.rglob("*") if p.is_file()]  # nothing stored
+
+
 def test_corrupt_audio_gets_a_clear_error_and_the_file_is_kept(live_app, media, at):
     at(2026, 11, 23, 10, 0)
     phone_for(live_app, recording_url=media.url("corrupt")).call(["2", "1"])
