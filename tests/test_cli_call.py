@@ -192,5 +192,8 @@ def test_recordings_from_loopback_are_allowed_by_default_except_in_production(tm
     from ivr.settings import load_settings
 
     environ = app_environ("sqlite://", tmp_path)
-    assert "127.0.0.1" in load_settings(environ).media_hosts
-    assert load_settings({**environ, "IVR_ENV": "production"}).media_hosts == ("api.twilio.com",)
+    hosts = load_settings(environ).media_hosts
+    assert any(entry.allows("127.0.0.1", 8123) for entry in hosts)
+    production = load_settings({**environ, "IVR_ENV": "production"}).media_hosts
+    assert not any(entry.allows("127.0.0.1", 8123) for entry in production)
+    assert any(entry.allows("api.twilio.com", 443) for entry in production)
