@@ -61,6 +61,13 @@ def _zone(value: str) -> ZoneInfo:
 
 
 FAX_PROVIDERS = ("outbox", "hylafax", "rest")
+TELEPHONY = ("twilio", "somleng")
+
+
+def _telephony(value: str) -> str:
+    if value not in TELEPHONY:
+        raise ValueError(f"use one of {', '.join(TELEPHONY)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ class Settings:
     default_locale: str
     media_hosts: tuple[str, ...]
     voicemail_max_seconds: int
+    telephony: str = "twilio"  # the platform answering the calls: see ivr.voice.profiles
     session_idle_hours: int = 8
     env: str = "development"
     vosk_models: Mapping[str, str] = field(default_factory=dict)
@@ -153,6 +161,7 @@ def load_settings(
         default_locale=read("IVR_DEFAULT_LOCALE", "zh-CN"),
         media_hosts=read("IVR_MEDIA_HOSTS", "api.twilio.com", _hosts),
         voicemail_max_seconds=read("IVR_VOICEMAIL_MAX_SECONDS", "120", _positive_int),
+        telephony=read("IVR_TELEPHONY", "twilio", _telephony),
         session_idle_hours=read("IVR_SESSION_IDLE_HOURS", "8", _positive_int),
         env=env,
         vosk_models={k: v for k, v in source.items() if k.startswith("VOSK_MODEL_")},

@@ -28,3 +28,12 @@ TWILIO = Platform(
     record_trim=True,
     recording_absent=True,
 )
+
+SOMLENG = Platform(
+    name="somleng",
+    enqueue=False,
+    pause=False,
+    dial_record=False,
+    record_trim=False,
+    recording_absent=False,
+)
