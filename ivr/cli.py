@@ -149,7 +149,9 @@ def flows_check(directory: str | None) -> None:
     """Validate every flow file and the data beside it; exit 1 naming file, line and problem.
 
     Builds the app as the server would, so every domain's node types and data
-    files (fax.yaml, rubrics, phrases) are checked exactly as at start.
+    files (fax.yaml, rubrics, phrases) are checked exactly as at start. Then
+    lists what the flows ask that IVR_TELEPHONY's platform cannot do as written
+    (for somleng: prompts without audio, voices that need AWS Polly).
     """
     from ivr.app import create_app
     from ivr.flows import FlowFileError
@@ -165,6 +167,14 @@ def flows_check(directory: str | None) -> None:
         f"ok: {bundle.id}: {len(bundle.nodes)} nodes, locales {locales}, "
         f"{len(bundle.directory.centres)} centres, {len(bundle.schedules)} schedules"
     )
+    from ivr.voice.readiness import findings
+
+    profile = app.extensions["ivr.telephony"]
+    found = findings(bundle, profile)
+    if found:
+        click.echo(f"{len(found)} things the flows ask that {profile.name} cannot do as written:")
+        for finding in found:
+            click.echo(f"  {finding}")
 
 
 # --- ivr serve -------------------------------------------------------------

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from ivr.flows.loader import Node
+from ivr.flows.platform import Platform
 from ivr.flows.turn import Turn
 from ivr.flows.types import NodeType
 from ivr.voicemail.nodes import message_recorded
@@ -92,6 +94,14 @@ class Complaint(NodeType):
         if recorded:
             return self._recorded(turn, recorded, params)
         return turn.state.node
+
+    def platform_notes(self, node: Node, platform: Platform) -> list[str]:
+        if node.fields.get("desk") and not platform.dial_record:
+            return [
+                f"calls to the desk are not recorded by <Dial> on {platform.name}: "
+                "the switch records them (see `ivr recordings import`)"
+            ]
+        return []
 
     def _staffed(self, turn: Turn) -> bool:
         name = turn.node.fields.get("schedule")
