@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import sys
@@ -227,6 +228,11 @@ def serve(bind: str, workers: int) -> None:
     type=click.IntRange(min=0),
     help="Wait-URL rounds (15 s each) in an agents' queue before the caller hangs up.",
 )
+@click.option(
+    "--telephony",
+    type=click.Choice(["twilio", "somleng"]),
+    help="Play this platform (default: IVR_TELEPHONY); somleng fails on TwiML it would not run.",
+)
 def call(
     url: str | None,
     public_url: str | None,
@@ -235,6 +241,7 @@ def call(
     called: str,
     dial_status: str,
     queue_rounds: int,
+    telephony: str | None,
 ) -> None:
     """Place a simulated call as Twilio would and print what the caller hears.
 
@@ -250,7 +257,9 @@ def call(
     else:
         from ivr.app import create_app
 
-        app = create_app()
+        if telephony:  # the app in this process answers as the platform played
+            settings = dataclasses.replace(settings, telephony=telephony)
+        app = create_app({"SETTINGS": settings})
         public = settings.public_url
         transport = flask_transport(app.test_client(), public)
 
@@ -289,6 +298,7 @@ def call(
         called=called,
         dial_status=dial_status,
         queue_rounds=queue_rounds,
+        telephony=telephony or settings.telephony,
         on_step=show,
         ask=None if press is not None else ask,
     )
