@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import sys
@@ -155,7 +156,9 @@ def flows_check(directory: str | None) -> None:
     """Validate every flow file and the data beside it; exit 1 naming file, line and problem.
 
     Builds the app as the server would, so every domain's node types and data
-    files (fax.yaml, rubrics, phrases) are checked exactly as at start.
+    files (fax.yaml, rubrics, phrases) are checked exactly as at start. Then
+    lists what the flows ask that IVR_TELEPHONY's platform cannot do as written
+    (for somleng: prompts without audio, voices that need AWS Polly).
     """
     from ivr.app import create_app
     from ivr.flows import FlowFileError
@@ -171,6 +174,14 @@ def flows_check(directory: str | None) -> None:
         f"ok: {bundle.id}: {len(bundle.nodes)} nodes, locales {locales}, "
         f"{len(bundle.directory.centres)} centres, {len(bundle.schedules)} schedules"
     )
+    from ivr.voice.readiness import findings
+
+    profile = app.extensions["ivr.telephony"]
+    found = findings(bundle, profile)
+    if found:
+        click.echo(f"{len(found)} things the flows ask that {profile.name} cannot do as written:")
+        for finding in found:
+            click.echo(f"  {finding}")
 
 
 # --- ivr serve -------------------------------------------------------------
@@ -230,6 +241,11 @@ def serve(bind: str, workers: int) -> None:
     help="A WAV file: what the caller says at a <Record> (option 2), served to the server "
     "as Twilio serves recordings.",
 )
+@click.option(
+    "--telephony",
+    type=click.Choice(["twilio", "somleng"]),
+    help="Play this platform (default: IVR_TELEPHONY); somleng fails on TwiML it would not run.",
+)
 def call(
     url: str | None,
     public_url: str | None,
@@ -239,6 +255,7 @@ def call(
     dial_status: str,
     queue_rounds: int,
     record_file: Path | None,
+    telephony: str | None,
 ) -> None:
     """Place a simulated call as Twilio would and print what the caller hears.
 
@@ -270,7 +287,9 @@ def call(
     else:
         from ivr.app import create_app
 
-        app = create_app()
+        if telephony:  # the app in this process answers as the platform played
+            settings = dataclasses.replace(settings, telephony=telephony)
+        app = create_app({"SETTINGS": settings})
         public = settings.public_url
         transport = flask_transport(app.test_client(), public)
         if media is not None:  # this process is the server: it runs the download
@@ -313,6 +332,7 @@ def call(
         called=called,
         dial_status=dial_status,
         queue_rounds=queue_rounds,
+        telephony=telephony or settings.telephony,
         on_step=show,
         ask=None if press is not None else ask,
         recorder=media.record if media else None,

@@ -59,6 +59,13 @@ def _zone(value: str) -> ZoneInfo:
 
 
 FAX_PROVIDERS = ("outbox", "hylafax", "rest")
+TELEPHONY = ("twilio", "somleng")
+
+
+def _telephony(value: str) -> str:
+    if value not in TELEPHONY:
+        raise ValueError(f"use one of {', '.join(TELEPHONY)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ class Settings:
     default_locale: str
     media_hosts: MediaHosts
     voicemail_max_seconds: int
+    telephony: str = "twilio"  # the platform answering the calls: see ivr.voice.profiles
     session_idle_hours: int = 8
     # A folder the PBX writes agents' call recordings to (None: no watched folder), and
     # the seconds a file must stay unchanged before it is imported (README "Recordings
@@ -161,6 +169,7 @@ def load_settings(
             parse_media_hosts,
         ),
         voicemail_max_seconds=read("IVR_VOICEMAIL_MAX_SECONDS", "120", _positive_int),
+        telephony=read("IVR_TELEPHONY", "twilio", _telephony),
         session_idle_hours=read("IVR_SESSION_IDLE_HOURS", "8", _positive_int),
         recordings_import_dir=read(
             "IVR_RECORDINGS_IMPORT_DIR", "", lambda v: _path(v) if v else None

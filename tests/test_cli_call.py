@@ -17,6 +17,7 @@ from ivr.migrate import upgrade
 from ivr.simulator.media_host import wav_seconds
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
+from tests.conftest import UUID
 from tests.harness import PASSWORD, PUBLIC_URL, SPEECH_DATA, app_environ, log_in, wait_until
 
 pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
@@ -34,6 +35,19 @@ def test_ivr_call_in_process(monkeypatch, tmp_path, at):
     assert "pressed 0431#" in result.output
     assert "dial +8643188912333" in result.output
     assert "ended: server hung up" in result.output
+
+
+def test_ivr_call_as_somleng_walks_the_menu_and_leaves_a_message(monkeypatch, tmp_path, at):
+    at(2026, 11, 23, 10, 0)
+    database_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(database_url)
+    for key, value in app_environ(database_url, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(main, ["call", "--telephony", "somleng", "--press", "2,-,-"])
+    assert result.exit_code == 0, result.output
+    assert "对不起，没有录到您的留言。" in result.output
+    sid = result.output.splitlines()[-1].split()[1]
+    assert UUID.fullmatch(sid), result.output  # Somleng's call SID
 
 
 def test_ivr_call_waits_in_the_agents_queue_as_twilio_does(monkeypatch, tmp_path, at):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from ivr.flows.loader import Node
+from ivr.flows.platform import Platform
 from ivr.flows.turn import Turn
 from ivr.flows.types import NodeType
 from ivr.voicemail.nodes import message_recorded
@@ -59,10 +61,11 @@ class Complaint(NodeType):
             "action": turn.url("input"),
             "method": "POST",
             "timeout": ring,
-            "record": "record-from-answer-dual",
         }
         callback = turn.options.get("recording_callback")
-        if callback:
+        if turn.platform.dial_record:  # else the switch records it: `ivr recordings import`
+            options["record"] = "record-from-answer-dual"
+        if callback and turn.platform.dial_record:
             options.update(
                 recording_status_callback=f"{callback}?{urlencode({'kind': 'agent-call'})}",
                 recording_status_callback_event="completed absent",
@@ -87,9 +90,18 @@ class Complaint(NodeType):
             turn.say("agent_unavailable")
             self._record(turn)
             return None
-        if "RecordingSid" in params:
-            return self._recorded(turn, params)
+        recorded = turn.recording(params)
+        if recorded:
+            return self._recorded(turn, recorded, params)
         return turn.state.node
+
+    def platform_notes(self, node: Node, platform: Platform) -> list[str]:
+        if node.fields.get("desk") and not platform.dial_record:
+            return [
+                f"calls to the desk are not recorded by <Dial> on {platform.name}: "
+                "the switch records them (see `ivr recordings import`)"
+            ]
+        return []
 
     def _staffed(self, turn: Turn) -> bool:
         name = turn.node.fields.get("schedule")
@@ -100,10 +112,10 @@ class Complaint(NodeType):
     def _record(self, turn: Turn) -> None:
         turn.record_message(turn.node["record_prompt"])
 
-    def _recorded(self, turn: Turn, params: dict[str, str]) -> str | None:
-        if not message_recorded(turn, params):
+    def _recorded(self, turn: Turn, sid: str, params: dict[str, str]) -> str | None:
+        if not message_recorded(turn, sid, params):
             return turn.state.node  # enter() apologises, then records again or gives up
-        turn.event("complaint-message", recording_sid=params["RecordingSid"])
+        turn.event("complaint-message", recording_sid=sid)
         if params.get("Digits") == "hangup":
             return None
         turn.say(turn.node["saved_prompt"])

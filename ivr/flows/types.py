@@ -10,9 +10,13 @@ the engine knows none of them by name.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ivr.flows.turn import Turn
+
+if TYPE_CHECKING:
+    from ivr.flows.loader import Node
+    from ivr.flows.platform import Platform
 
 # field kinds: node (a node id), prompt (a prompt id), schedule, options (key -> node), int,
 # flag, target (a number or SIP address)
@@ -49,6 +53,11 @@ class NodeType:
 
     def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
         return turn.state.node  # input at a node that takes none: enter it again
+
+    def platform_notes(self, node: Node, platform: Platform) -> list[str]:
+        """What this node asks of the telephony platform that ``platform`` does not do
+        (``ivr flows check`` lists it); nothing by default."""
+        return []
 
 
 NodeTypes = dict[str, NodeType]

@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from ivr.voice.views import bp
     from webapp import register_signed
 
-    app.extensions["ivr.telephony"] = PROFILES["twilio"]
+    app.extensions["ivr.telephony"] = PROFILES[app.config["SETTINGS"].telephony]
     app.extensions["ivr.recorder"] = Recorder(
         session=db.session,
         effects_for=registry(app).effects_for,

@@ -35,4 +35,14 @@ TWILIO = Profile(
     platform=platform.TWILIO,
 )
 
-PROFILES = {profile.name: profile for profile in (TWILIO,)}
+# Somleng (self-hosted, on FreeSWITCH): UUIDs, lower-case hex with dashes.
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+SOMLENG = Profile(
+    name="somleng",
+    call_sid=re.compile(UUID),
+    recording_sid=re.compile(UUID),
+    render=to_xml,
+    platform=platform.SOMLENG,
+)
+
+PROFILES = {profile.name: profile for profile in (TWILIO, SOMLENG)}
