@@ -69,6 +69,18 @@ class QueueState:
         return max(0.0, (now - self.oldest).total_seconds()) if self.oldest else 0.0
 
 
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where a waiting call stands in its centre's line (callers who joined earlier go first)."""
+
+    centre: str
+    position: int  # from 1
+    joined: datetime
+
+    def waited(self, now: datetime) -> int:
+        return max(0, int((now - self.joined).total_seconds()))
+
+
 class Presence(Protocol):
     name: str
 
@@ -88,7 +100,13 @@ class Presence(Protocol):
 
     def join_queue(self, centre: str, call_sid: str, now: datetime | None = None) -> None: ...
 
-    def leave_queue(self, call_sid: str) -> None: ...
+    def leave_queue(self, call_sid: str) -> bool:
+        """Drop the call from its line; True when it was still waiting there."""
+        ...
+
+    def place(self, call_sid: str, now: datetime | None = None) -> QueuePlace | None:
+        """The call's place in line, None when it is not waiting (left, hung up, expired)."""
+        ...
 
     def queues(
         self, centres: Iterable[str], now: datetime | None = None
