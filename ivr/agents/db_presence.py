@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ivr import db
 from ivr.agents import presence
 from ivr.agents.models import Agent, AgentPresence, AgentStatus, QueuedCall
-from ivr.agents.presence import MAX_QUEUE_AGE, AgentState, Claim, QueuePlace, QueueState
+from ivr.agents.presence import MAX_QUEUE_AGE, SHOWN, AgentState, Claim, QueuePlace, QueueState
 from ivr.clock import utcnow
 
 if TYPE_CHECKING:
@@ -251,6 +251,21 @@ class DatabasePresence:
             .where(QueuedCall.centre.in_(centres), QueuedCall.joined_at >= cutoff)
             .group_by(QueuedCall.centre)
         )
-        rows = self._run(lambda session: session.execute(query).all(), commit=False)
-        found = {centre: QueueState(count, oldest) for centre, count, oldest in rows}
-        return {centre: found.get(centre, QueueState()) for centre in centres}
+        first = (
+            select(QueuedCall.centre, QueuedCall.call_sid, QueuedCall.joined_at)
+            .where(QueuedCall.centre.in_(centres), QueuedCall.joined_at >= cutoff)
+            .order_by(QueuedCall.joined_at, QueuedCall.call_sid)
+        )
+
+        def work(session: Session) -> dict[str, QueueState]:
+            calls: dict[str, list[tuple[str, datetime]]] = {centre: [] for centre in centres}
+            for centre, call_sid, joined in session.execute(first):
+                if len(calls[centre]) < SHOWN:
+                    calls[centre].append((call_sid, joined))
+            found = {
+                centre: QueueState(count, oldest, tuple(calls[centre]))
+                for centre, count, oldest in session.execute(query)
+            }
+            return {centre: found.get(centre, QueueState()) for centre in centres}
+
+        return self._run(work, commit=False)

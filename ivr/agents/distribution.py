@@ -30,7 +30,9 @@ from ivr.calls.store import FINAL
 
 log = logging.getLogger("ivr.agents")
 T = TypeVar("T")
-EVENT_KINDS = frozenset({"status"})  # a final status frees the call's agent
+# A final status frees the call's agent. A call joining a line is written at once
+# (not journaled): the dashboards list waiting callers by their number.
+EVENT_KINDS = frozenset({"status", "enqueue"})
 
 
 def _safely(action: str, work: Callable[[], T], default: T) -> T:

@@ -34,6 +34,8 @@ STATUS_WORDS = {
 }
 # Queue entries older than this are leftovers of lost callbacks, not callers.
 MAX_QUEUE_AGE = timedelta(hours=2)
+# Waiting callers listed one by one on the dashboards (the rest are counted).
+SHOWN = 20
 # How long a claim or a queue entry is remembered without its call ending.
 CLAIM_TTL = timedelta(hours=6)
 
@@ -64,6 +66,7 @@ class AgentState:
 class QueueState:
     waiting: int = 0
     oldest: datetime | None = None  # when the longest-waiting caller joined
+    first: tuple[tuple[str, datetime], ...] = ()  # (CallSid, joined) of the first SHOWN, in order
 
     def longest_wait(self, now: datetime) -> float:
         return max(0.0, (now - self.oldest).total_seconds()) if self.oldest else 0.0

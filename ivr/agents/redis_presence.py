@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from ivr.agents.presence import (
     CLAIM_TTL,
     MAX_QUEUE_AGE,
+    SHOWN,
     AgentState,
     Claim,
     PresenceUnavailable,
@@ -251,13 +252,13 @@ class RedisPresence:
                 for centre in centres:
                     queue = self.key("queue", centre)
                     pipe.zcount(queue, oldest_allowed, "+inf")
-                    pipe.zrangebyscore(queue, oldest_allowed, "+inf", 0, 1, withscores=True)
+                    pipe.zrangebyscore(queue, oldest_allowed, "+inf", 0, SHOWN, withscores=True)
                 rows = pipe.execute()
         except RedisError as exc:
             raise PresenceUnavailable(str(exc)) from exc
         result = {}
         for index, centre in enumerate(centres):
             waiting, first = rows[2 * index], rows[2 * index + 1]
-            oldest = datetime.fromtimestamp(first[0][1], UTC) if first else None
-            result[centre] = QueueState(int(waiting), oldest)
+            calls = tuple((sid, datetime.fromtimestamp(score, UTC)) for sid, score in first)
+            result[centre] = QueueState(int(waiting), calls[0][1] if calls else None, calls)
         return result

@@ -184,13 +184,19 @@ def test_the_board_shows_the_held_caller_and_how_long_they_wait(app, agents, mak
     def look(phone, record, count):
         html = leader.get("/agents/").get_data(as_text=True)
         row = re.search(r'href="#centre-0432">.*?</tr>', html, re.S).group(0)
-        seen.append(re.findall(r"<td[^>]*>\s*([^<]*)", row)[-2:])
+        waiting, longest = re.findall(r"<td[^>]*>\s*([^<]*)", row)[-2:]
+        listed = re.search(r'id="waiting-0432".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+        cells = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", listed)
+        seen.append((waiting.strip(), longest.strip(), cells))
 
     make_phone(on_redirect=look, hang_up_after=3 * ROUND - 0.5).call(["0"], sid=sid())
-    # at each Redirect: the music has played (8 s) for each round, plus the Redirects' seconds
-    assert [[w.strip(), t.strip()] for w, t in seen] == [
-        ["1", "0:08"],
-        ["1", "0:17"],
-        ["1", "0:26"],
+    # at each Redirect: the music has played (8 s) each round, plus the Redirects' seconds
+    caller = "+86****345"  # JILIN_CALLER, masked
+    assert seen == [
+        ("1", "0:08", [("1", caller, "0:08")]),
+        ("1", "0:17", [("1", caller, "0:17")]),
+        ("1", "0:26", [("1", caller, "0:26")]),
     ]
+    page = leader.get("/agents/").get_data(as_text=True)
+    assert 'id="waiting-0432"' not in page  # hung up: nobody waits any more
     assert agents.waiting() == 0
