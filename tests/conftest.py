@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from tests.harness import (
     CENTRE_TZ,
     PUBLIC_URL,
     SPEECH_DATA,
+    TELEPHONY,
     Launcher,
     app_environ,
     normalise_database_url,
@@ -47,7 +49,8 @@ from tests.harness import (
     suite_database_url,
 )
 
-__all__ = ["ACCOUNT_SID", "AUTH_TOKEN", "CENTRE_TZ", "PUBLIC_URL", "app_environ"]
+__all__ = ["ACCOUNT_SID", "AUTH_TOKEN", "CENTRE_TZ", "PUBLIC_URL", "TELEPHONY", "app_environ"]
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @pytest.fixture(scope="session")
@@ -95,10 +98,16 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def app(database_url: str, connection: Connection, tmp_path: Path):
-    app = create_app(
-        {"SETTINGS": load_settings(app_environ(database_url, tmp_path)), "TESTING": True}
-    )
+def telephony() -> str:
+    """The platform the app answers and the phone plays (IVR_TELEPHONY). A call walk
+    runs on both with ``@pytest.mark.parametrize("telephony", TELEPHONY)``."""
+    return "twilio"
+
+
+@pytest.fixture
+def app(database_url: str, connection: Connection, tmp_path: Path, telephony: str):
+    environ = app_environ(database_url, tmp_path, IVR_TELEPHONY=telephony)
+    app = create_app({"SETTINGS": load_settings(environ), "TESTING": True})
     app.extensions["ivr.db"] = sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
@@ -124,10 +133,14 @@ def db_session(app):
 
 
 @pytest.fixture
-def phone(client):
+def phone(client, telephony: str):
     """A caller from a Jilin City landline dialling the zh-CN hotline number."""
     return Phone(
-        flask_transport(client, PUBLIC_URL), PUBLIC_URL, AUTH_TOKEN, caller="+8643262012345"
+        flask_transport(client, PUBLIC_URL),
+        PUBLIC_URL,
+        AUTH_TOKEN,
+        caller="+8643262012345",
+        telephony=telephony,
     )
 
 
@@ -194,7 +207,10 @@ def media() -> Iterator[Media]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             state = holder["media"]
-            name = self.path.rsplit("/", 1)[-1].removesuffix(".wav")
+            path = self.path.removesuffix(".wav")
+            if UUID.fullmatch(path.rsplit("/", 1)[-1]):  # Somleng's URL: the name/its UUID
+                path = path.rsplit("/", 1)[0]
+            name = path.rsplit("/", 1)[-1]
             state.hits[name] += 1
             if self.headers.get("Authorization") != expected:
                 self.send_error(401)
@@ -226,7 +242,7 @@ def media() -> Iterator[Media]:
 
 
 @pytest.fixture
-def make_live_app(database_url, tmp_path):
+def make_live_app(database_url, tmp_path, telephony: str):
     """``make_live_app(**env)``: apps that commit for real; the tables are emptied afterwards.
 
     For what runs across threads and processes (in-process jobs, live servers),
@@ -242,7 +258,7 @@ def make_live_app(database_url, tmp_path):
             tmp_path,
             IVR_MEDIA_HOSTS="api.twilio.com,127.0.0.1",
             IVR_MODELS_DIR=str(tmp_path / "models"),
-            **extra,
+            **{"IVR_TELEPHONY": telephony, **extra},
         )
         app = create_app(
             {

@@ -72,6 +72,9 @@ def settings_environ(database_url: str) -> dict[str, str]:
     }
 
 
+TELEPHONY = ("twilio", "somleng")  # parametrize a call walk over both: see the telephony fixture
+
+
 def app_environ(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     """A test app's whole environment (nothing from the shell or instance/ivr.env)."""
     return {

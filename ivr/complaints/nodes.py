@@ -59,10 +59,11 @@ class Complaint(NodeType):
             "action": turn.url("input"),
             "method": "POST",
             "timeout": ring,
-            "record": "record-from-answer-dual",
         }
         callback = turn.options.get("recording_callback")
-        if callback:
+        if turn.platform.dial_record:  # else the switch records it: `ivr recordings import`
+            options["record"] = "record-from-answer-dual"
+        if callback and turn.platform.dial_record:
             options.update(
                 recording_status_callback=f"{callback}?{urlencode({'kind': 'agent-call'})}",
                 recording_status_callback_event="completed absent",
@@ -87,8 +88,9 @@ class Complaint(NodeType):
             turn.say("agent_unavailable")
             self._record(turn)
             return None
-        if "RecordingSid" in params:
-            return self._recorded(turn, params)
+        recorded = turn.recording(params)
+        if recorded:
+            return self._recorded(turn, recorded, params)
         return turn.state.node
 
     def _staffed(self, turn: Turn) -> bool:
@@ -100,10 +102,10 @@ class Complaint(NodeType):
     def _record(self, turn: Turn) -> None:
         turn.record_message(turn.node["record_prompt"])
 
-    def _recorded(self, turn: Turn, params: dict[str, str]) -> str | None:
-        if not message_recorded(turn, params):
+    def _recorded(self, turn: Turn, sid: str, params: dict[str, str]) -> str | None:
+        if not message_recorded(turn, sid, params):
             return turn.state.node  # enter() apologises, then records again or gives up
-        turn.event("complaint-message", recording_sid=params["RecordingSid"])
+        turn.event("complaint-message", recording_sid=sid)
         if params.get("Digits") == "hangup":
             return None
         turn.say(turn.node["saved_prompt"])

@@ -32,7 +32,9 @@ class Collector(Protocol):
 
 
 class Keypad:
-    """``<Gather input="dtmf">`` around the prompts, then a ``<Redirect>`` for silence."""
+    """``<Gather input="dtmf">`` around the prompts, then a ``<Redirect>`` for silence.
+
+    A platform whose Gather takes keys only (Somleng) is not told ``input``."""
 
     name = "keys"
 
@@ -40,11 +42,12 @@ class Keypad:
         options: dict[str, Any] = {
             "action": question.action,
             "method": "POST",
-            "input": "dtmf",
             "timeout": question.timeout,
             "finish_on_key": question.finish_on_key,
             "action_on_empty_result": False,
         }
+        if turn.platform.gather_input:
+            options["input"] = "dtmf"
         if question.num_digits:
             options["num_digits"] = question.num_digits
         gather = turn.response.gather(**options)

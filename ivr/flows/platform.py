@@ -18,6 +18,7 @@ class Platform:
     dial_record: bool  # <Dial record=…> with a recording status callback
     record_trim: bool  # <Record trim=…>
     recording_absent: bool  # a recording status callback for "absent" recordings
+    gather_input: bool  # <Gather input=…>: speech as well as keys
 
 
 TWILIO = Platform(
@@ -27,6 +28,7 @@ TWILIO = Platform(
     dial_record=True,
     record_trim=True,
     recording_absent=True,
+    gather_input=True,
 )
 
 SOMLENG = Platform(
@@ -36,4 +38,5 @@ SOMLENG = Platform(
     dial_record=False,
     record_trim=False,
     recording_absent=False,
+    gather_input=False,
 )

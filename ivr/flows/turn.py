@@ -9,6 +9,7 @@ silent rounds. No web process keeps anything in memory between requests.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -25,9 +26,15 @@ if TYPE_CHECKING:
     from ivr.flows.types import NodeType
 
 MAX_STACK = 12
-# A recording to confirm (RE...), or the centre whose agents a call waits for (C0431, Cprovincial),
-# an account row between personal number and password (PA17), a fax document and number (FX1-0431…).
-REF = re.compile(r"(RE[0-9a-f]{32}|C(?:0\d{2,3}|provincial)|PA\d{1,12}|FX\d{1,2}(?:-\d{7,12})?)?")
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# A recording to confirm (Twilio's RE..., Somleng's UUID), or the centre whose agents a call
+# waits for (C0431, Cprovincial), an account row between personal number and password (PA17), a fax document and number (FX1-0431…).
+REF = re.compile(
+    rf"(RE[0-9a-f]{{32}}|{UUID}|C(?:0\d{{2,3}}|provincial)|PA\d{{1,12}}|FX\d{{1,2}}(?:-\d{{7,12}})?)?"
+)
+# The last path segment of a recording URL that names the recording (Somleng's), extension aside.
+RECORDING_IN_URL = re.compile(rf"/({UUID})(?:\.(?:wav|mp3))?")
+SILENCE_SECONDS = range(1, 11)  # the silence files served: 1 to 10 s
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,16 @@ class Turn:
         """Speak (or play) a prompt in the call's locale into ``target`` (default: response)."""
         self.bundle.prompts.render(self.locale, prompt_id, target or self.response, values)
 
+    def pause(self, seconds: int, target: Any = None) -> None:
+        """Quiet for ``seconds``: ``<Pause>``, or where the platform has none (Somleng) a
+        ``<Play>`` of the silence file the voice webhooks serve (``options["silence_url"]``)."""
+        target = target or self.response
+        if self.platform.pause:
+            target.pause(length=seconds)
+            return
+        seconds = min(max(seconds, SILENCE_SECONDS.start), SILENCE_SECONDS[-1])
+        target.play(f"{self.options.get('silence_url', '')}/{seconds}.wav")
+
     # --- moving ---------------------------------------------------------
     def event(self, kind: str, digits: str = "", **detail: Any) -> None:
         self.events.append(Event(kind, self.state.node, digits, detail))
@@ -138,22 +155,49 @@ class Turn:
 
         The recording status callback stores the audio; when nothing at all is
         recorded Twilio falls through to the Redirect, which counts a try.
+        Somleng always posts the action (``RecordingDuration`` 0 when nothing
+        was recorded: :meth:`recording` and the nodes count the try then), and
+        has no ``trim`` nor ``absent`` callbacks to ask for.
         """
         self.event("menu")
         self.say(prompt_id)
+        options: dict[str, Any] = {}
+        if self.platform.record_trim:
+            options["trim"] = "trim-silence"
+        if self.platform.recording_absent:
+            options["recording_status_callback_event"] = "completed absent"
         self.response.record(
             action=self.url("input", ref=""),
             method="POST",
             max_length=self.options.get("voicemail_max_seconds", 120),
             finish_on_key="#",
             play_beep=True,
-            trim="trim-silence",
             timeout=5,
             recording_status_callback=self.options.get("recording_callback", ""),
-            recording_status_callback_event="completed absent",
             recording_status_callback_method="POST",
+            **options,
         )
         self.response.redirect(self.url("node", tries=self.state.tries + 1), method="POST")
+
+    def recording(self, params: dict[str, str]) -> str | None:
+        """The recording a ``<Record>`` action posted, or None if ``params`` are not one.
+
+        Twilio names it (``RecordingSid``); Somleng's action posts only
+        ``RecordingUrl`` and ``RecordingDuration``, whose URL ends in the
+        recording's UUID, the ``RecordingSid`` of its status callback. A URL
+        that does not gives a UUID derived from the call and the URL: stable
+        across retries, the same shape as Somleng's.
+        """
+        if params.get("RecordingSid"):
+            return params["RecordingSid"]
+        url = params.get("RecordingUrl")
+        if url is None or "RecordingDuration" not in params:
+            return None
+        path = url.split("?", 1)[0].rstrip("/")
+        named = RECORDING_IN_URL.fullmatch(path[path.rfind("/") :]) if "/" in path else None
+        if named:
+            return named.group(1)
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.call_sid} {url}"))
 
     def gather(
         self,

@@ -14,9 +14,13 @@ nothing, and as Twilio does when a Record gets no audio, the phone requests no
 action URL and goes on with the next verb (only a recordingStatusCallback that
 asked for the ``absent`` event hears of it). Otherwise the Record captures
 ``recording_url`` and posts its action.
+
+``Phone(..., telephony="somleng")`` plays Somleng instead, strictly (see
+:mod:`ivr.simulator.somleng`).
 """
 
 from ivr.simulator.phone import Phone
+from ivr.simulator.somleng import TwimlRejected
 from ivr.simulator.wire import (
     MAX_REQUESTS,
     CallFailed,
@@ -36,6 +40,7 @@ __all__ = [
     "Step",
     "Transport",
     "TwilioQueues",
+    "TwimlRejected",
     "flask_transport",
     "http_transport",
 ]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 from twilio.request_validator import RequestValidator
 
+from ivr.simulator import somleng
 from ivr.simulator.wire import (
     MAX_REQUESTS,
     QUEUE_SID,
@@ -20,6 +21,8 @@ from ivr.simulator.wire import (
     Transport,
     TwilioQueues,
 )
+
+TWILIO_ACCOUNT = "AC" + "0" * 32
 
 
 class Phone:
@@ -50,7 +53,10 @@ class Phone:
     - ``on_step(step)``: each thing the caller hears or does;
     - ``on_dial(record, step)``: a Dial is connected (before its action is posted);
     - ``between_rounds(phone, record, round)``: after each queue round that did not leave;
-    - ``ask(step)``: the next keys when ``presses`` run out (None: hang up).
+    - ``ask(step)``: the next keys when ``presses`` run out (None: hang up);
+    - ``telephony``: ``"somleng"`` plays Somleng instead (:mod:`ivr.simulator.somleng`):
+      UUID SIDs, its Record parameters, and a :class:`~ivr.simulator.somleng.TwimlRejected`
+      failure on any TwiML it would not run as written.
     """
 
     def __init__(
@@ -61,7 +67,7 @@ class Phone:
         *,
         caller: str = "+8643188881234",
         called: str = "+8643112333",
-        account_sid: str = "AC" + "0" * 32,
+        account_sid: str = TWILIO_ACCOUNT,
         dial_status: str = "completed",
         dial_statuses: Iterable[str] = (),
         dial_recordings_url: str = "",
@@ -82,7 +88,13 @@ class Phone:
         on_dial: Callable[[CallRecord, Step], None] | None = None,
         between_rounds: Callable[[Phone, CallRecord, int], None] | None = None,
         ask: Callable[[Step], str | None] | None = None,
+        telephony: str = "twilio",
     ) -> None:
+        if telephony not in ("twilio", "somleng"):
+            raise ValueError(f"unknown telephony {telephony!r}")
+        self.somleng = telephony == "somleng"
+        if self.somleng and account_sid == TWILIO_ACCOUNT:
+            account_sid = somleng.new_sid()
         self.transport = transport
         self.public_url = public_url.rstrip("/")
         self.validator = RequestValidator(auth_token)
@@ -119,8 +131,11 @@ class Phone:
             "CallStatus": "in-progress",
         }
 
+    def new_call_sid(self) -> str:
+        return somleng.new_sid() if self.somleng else "CA" + secrets.token_hex(16)
+
     def call(self, presses: Iterable[str] = (), sid: str | None = None) -> CallRecord:
-        record = CallRecord(sid=sid or "CA" + secrets.token_hex(16))
+        record = CallRecord(sid=sid or self.new_call_sid())
         keys = deque(presses)
         base = self.call_params(record.sid)
         url, extra = f"{self.public_url}/voice/incoming", {"CallStatus": "ringing"}
@@ -130,7 +145,10 @@ class Phone:
             status, body = self.post(url, params)
             if status != 200:
                 raise CallFailed(f"{url} answered {status}: {body[:200]}", status)
-            next_request = self._play(record, ET.fromstring(body), keys)  # noqa: S314
+            document = ET.fromstring(body)  # noqa: S314 - our own server's TwiML
+            if self.somleng:
+                somleng.check(document, url)
+            next_request = self._play(record, document, keys)
             self._send_callbacks(base)
             if next_request is None:
                 break
@@ -222,6 +240,8 @@ class Phone:
                     return next_request
             elif tag == "Record":
                 self._log(record, Step("record", attrs=attrs))
+                if self.somleng:
+                    return self._somleng_record(record, attrs, keys)
                 if keys and keys[0] == SILENCE:  # no audio: Twilio goes on with the next verb
                     keys.popleft()
                     self._log(record, Step("silence"))
@@ -243,6 +263,18 @@ class Phone:
                 return None
         record.ended_by = "end of TwiML"
         return None
+
+    def _somleng_record(self, record: CallRecord, attrs: dict[str, str], keys: deque[str]):
+        """Somleng posts the action whatever was recorded (0 s: nothing), with no Digits."""
+        silent = bool(keys) and keys[0] == SILENCE
+        if silent:
+            keys.popleft()
+            self._log(record, Step("silence"))
+        seconds = 0 if silent or not self.recording_url else self.recording_duration
+        action, callback = somleng.record_result(self.recording_url, seconds)
+        if attrs.get("recordingStatusCallback"):
+            self.pending.append((attrs["recordingStatusCallback"], callback))
+        return attrs["action"], action
 
     def _nothing_recorded(self, attrs: dict[str, str]) -> None:
         """A Record that got no audio: only a callback subscribed to ``absent`` hears of it."""

@@ -20,8 +20,9 @@ from ivr.calls import store
 from ivr.calls.events import Event
 from ivr.calls.recorder import Recorder, RecordingUpdate
 from ivr.flows import FlowBundle, engine
-from ivr.flows.turn import CallState, Turn
+from ivr.flows.turn import SILENCE_SECONDS, CallState, Turn
 from ivr.registry import LazyServices, registry
+from ivr.voice import silence
 from ivr.voice.security import request_key, twilio_webhook
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -58,6 +59,7 @@ def new_turn(state: CallState) -> Turn:
         options={
             "voicemail_max_seconds": settings.voicemail_max_seconds,
             "recording_callback": f"{settings.public_url}/voice/recording",
+            "silence_url": f"{settings.public_url}/voice/silence",
         },
         services=LazyServices(registry(current_app).services),
         platform=current_app.extensions["ivr.telephony"].platform,
@@ -192,6 +194,21 @@ def recording() -> Response:
     return Response(status=204)
 
 
+@bp.get("/silence/<int:seconds>.wav")
+def silence_file(seconds: int) -> Response:
+    """Quiet for platforms without ``<Pause>`` (Somleng): ``Turn.pause`` plays this.
+
+    Public and unsigned like the prompts' audio (it is silence); fetched by the
+    platform, so cached for a day.
+    """
+    if seconds not in SILENCE_SECONDS:
+        abort(404)
+    response = Response(silence.wav(seconds), mimetype="audio/wav")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
 @bp.post("/fallback")
 @twilio_webhook
 def fallback() -> Response:
@@ -215,15 +232,18 @@ def fallback() -> Response:
             request.form.get("ErrorCode", "?"),
         )
         flows.prompts.render(locale, "fallback_apology", response, {})
+        platform = current_app.extensions["ivr.telephony"].platform
+        options = {"trim": "trim-silence"} if platform.record_trim else {}
+        if platform.recording_absent:
+            options["recording_status_callback_event"] = "completed absent"
         response.record(
             action=f"{settings.public_url}/voice/fallback?step=recorded",
             method="POST",
             max_length=settings.voicemail_max_seconds,
             finish_on_key="#",
             play_beep=True,
-            trim="trim-silence",
             recording_status_callback=f"{settings.public_url}/voice/recording",
-            recording_status_callback_event="completed absent",
+            **options,
         )
         response.hangup()
     event = Event("fallback", detail={"error": request.form.get("ErrorCode", "")})

@@ -9,13 +9,12 @@ from ivr.flows.types import NodeType
 from ivr.params import whole_number
 
 
-def message_recorded(turn: Turn, params: dict[str, str]) -> bool:
+def message_recorded(turn: Turn, sid: str, params: dict[str, str]) -> bool:
     """The ``<Record>`` action of ``Turn.record_message``: note the message the caller left.
 
     False when nothing was recorded: the try is counted, and entering the node
     again apologises. The voicemail service stores the message from these events.
     """
-    sid = params["RecordingSid"]
     seconds = whole_number(params.get("RecordingDuration", "")) or 0
     if seconds < 1 or not params.get("RecordingUrl"):
         turn.event("voicemail-empty", recording_sid=sid)
@@ -55,8 +54,9 @@ class Voicemail(NodeType):
         return None
 
     def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
-        if "RecordingSid" in params:
-            return self._recorded(turn, params)
+        recorded = turn.recording(params)
+        if recorded:
+            return self._recorded(turn, recorded, params)
         choice = params.get("Digits", "1")  # silence at the confirmation keeps the message
         sid = turn.state.ref
         if not sid:
@@ -74,12 +74,12 @@ class Voicemail(NodeType):
         self._confirm(turn)
         return None
 
-    def _recorded(self, turn: Turn, params: dict[str, str]) -> str | None:
-        if not message_recorded(turn, params):
+    def _recorded(self, turn: Turn, sid: str, params: dict[str, str]) -> str | None:
+        if not message_recorded(turn, sid, params):
             return turn.state.node  # enter() apologises, then records again or gives up
         if params.get("Digits") == "hangup":
             return None
-        turn.state = replace(turn.state, ref=params["RecordingSid"], tries=0)
+        turn.state = replace(turn.state, ref=sid, tries=0)
         self._confirm(turn)
         return None
 

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from ivr.accounts.models import PersonalAccount
 from ivr.simulator import Phone, flask_transport
 from tests.accounts.conftest import NUMBER, PASSWORD, WRONG, call_events, stored_text
-from tests.conftest import AUTH_TOKEN, PUBLIC_URL
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL, TELEPHONY
 
-pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
+# run again on SQLite by scripts/test; walked as Twilio and as Somleng would
+pytestmark = [pytest.mark.sqlite, pytest.mark.parametrize("telephony", TELEPHONY)]
 
 MAIN_MENU = (
     "语音服务请按1，录音留言请按2，索取传真请按3，个人账户查询请按4，投诉举报请按5，"
@@ -65,9 +66,10 @@ def test_a_correct_lookup_reads_back_the_number_and_name_then_the_account(phone,
     assert password_gather.attrs["numDigits"] == "6"
 
 
-def test_english_line_speaks_amounts_and_months_in_english(client, account, at):
+def test_english_line_speaks_amounts_and_months_in_english(client, account, at, telephony):
     at(2026, 11, 23, 10, 0)
-    phone = Phone(flask_transport(client, PUBLIC_URL), PUBLIC_URL, AUTH_TOKEN, called="+8643112334")
+    transport = flask_transport(client, PUBLIC_URL)
+    phone = Phone(transport, PUBLIC_URL, AUTH_TOKEN, called="+8643112334", telephony=telephony)
     heard = phone.call(["4", f"{NUMBER}#", PASSWORD]).heard
     assert heard[3:6] == [
         "You entered a personal number ending in one two three four. "
@@ -212,14 +214,18 @@ def test_personal_number_and_passwords_are_never_stored_logged_or_in_urls(
         assert not any(secret in line for line in log_lines)
 
 
-def test_with_the_database_down_the_caller_is_told_and_offered_more_service(tmp_path, at):
+def test_with_the_database_down_the_caller_is_told_and_offered_more_service(
+    tmp_path, at, telephony
+):
     from ivr.app import create_app
     from ivr.settings import load_settings
     from tests.conftest import app_environ
 
     at(2026, 11, 23, 10, 0)
     down = "postgresql://postgres@127.0.0.1:1/nowhere?connect_timeout=1"
-    app = create_app({"SETTINGS": load_settings(app_environ(down, tmp_path))})
-    phone = Phone(flask_transport(app.test_client(), PUBLIC_URL), PUBLIC_URL, AUTH_TOKEN)
+    environ = app_environ(down, tmp_path, IVR_TELEPHONY=telephony)
+    app = create_app({"SETTINGS": load_settings(environ)})
+    transport = flask_transport(app.test_client(), PUBLIC_URL)
+    phone = Phone(transport, PUBLIC_URL, AUTH_TOKEN, telephony=telephony)
     heard = phone.call(["4", f"{NUMBER}#"]).heard
     assert heard[-3:] == [ASK_NUMBER, "对不起，系统暂时无法提供此项服务，请稍后再拨。", CONTINUE]

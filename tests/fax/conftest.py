@@ -56,6 +56,7 @@ def fax_phone(app: Flask, **kwargs) -> Phone:
         PUBLIC_URL,
         AUTH_TOKEN,
         caller=CALLER,
+        telephony=app.config["SETTINGS"].telephony,
         **kwargs,
     )
 

@@ -12,8 +12,10 @@ from ivr import db
 from ivr.calls.models import Call, CallEvent
 from tests.fax.conftest import drain, fax_phone, fax_requests
 from tests.fax.pdfcheck import read
+from tests.harness import TELEPHONY
 
-pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
+# run again on SQLite by scripts/test; walked as Twilio and as Somleng would
+pytestmark = [pytest.mark.sqlite, pytest.mark.parametrize("telephony", TELEPHONY)]
 
 CATALOGUE = (
     "请选择您需要的传真文件：养老保险待遇申领须知请按1，失业保险金申领材料清单请按2，"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
+from tests.harness import TELEPHONY
+
+# run again on SQLite by scripts/test; walked as Twilio and as Somleng would
+pytestmark = [pytest.mark.sqlite, pytest.mark.parametrize("telephony", TELEPHONY)]
 
 WELCOME = "您好，欢迎拨打吉林省12333劳动保障电话咨询服务热线"
 MAIN_MENU = (
@@ -141,12 +144,13 @@ def test_complaints_put_the_caller_through_to_the_duty_team_leader(phone, at):
     assert [d.text for d in call.verbs("dial")] == ["+8643112300"]  # tests/complaints: the rest
 
 
-def test_english_number_speaks_english(client, at):
+def test_english_number_speaks_english(client, at, telephony):
     from ivr.simulator import Phone, flask_transport
     from tests.conftest import AUTH_TOKEN, PUBLIC_URL
 
     at(2026, 11, 23, 10, 0)
-    phone = Phone(flask_transport(client, PUBLIC_URL), PUBLIC_URL, AUTH_TOKEN, called="+8643112334")
+    transport = flask_transport(client, PUBLIC_URL)
+    phone = Phone(transport, PUBLIC_URL, AUTH_TOKEN, called="+8643112334", telephony=telephony)
     call = phone.call([])
     assert call.heard[0].startswith("Hello, and welcome to the Jilin Province 12333")
     assert call.verbs("say")[0].attrs == {"language": "en-US", "voice": "Polly.Joanna"}

@@ -25,5 +25,6 @@ def phone_for(app, **kwargs) -> Phone:
         AUTH_TOKEN,
         caller="+8643188881234",
         account_sid=ACCOUNT_SID,
+        telephony=app.config["SETTINGS"].telephony,
         **kwargs,
     )

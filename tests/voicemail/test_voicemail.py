@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ivr import db
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
-from tests.conftest import PUBLIC_URL
+from tests.conftest import PUBLIC_URL, TELEPHONY
 from tests.harness import PASSWORD, log_in
 from tests.voice.test_security import sign
 from tests.voicemail.conftest import phone_for
@@ -35,13 +35,15 @@ def drain(app) -> None:
 
 
 @pytest.mark.slow
-def test_message_is_recorded_downloaded_and_transcribed_in_process(live_app, media, at):
+@pytest.mark.parametrize("telephony", TELEPHONY)
+def test_message_is_recorded_downloaded_and_transcribed_in_process(live_app, media, at, telephony):
     at(2026, 11, 23, 10, 0)
     call = phone_for(live_app, recording_url=media.url("ko_caller_8k")).call(["2", "1", "2"])
     assert call.heard[2:] == [PROMPT, CONFIRM, SAVED, CONTINUE, "感谢您的来电，再见。"]
     record = call.verbs("record")[0].attrs
     assert record["maxLength"] == "120" and record["finishOnKey"] == "#"
-    assert record["trim"] == "trim-silence" and record["playBeep"] == "true"
+    assert record["playBeep"] == "true"
+    assert record.get("trim") == ("trim-silence" if telephony == "twilio" else None)
     assert record["recordingStatusCallback"] == f"{PUBLIC_URL}/voice/recording"
 
     drain(live_app)
@@ -186,6 +188,7 @@ def test_without_a_model_the_message_waits_then_is_transcribed(make_live_app, me
     assert message.transcript_status == "done"
 
 
+@pytest.mark.parametrize("telephony", TELEPHONY)
 def test_record_again_discards_the_first_take(live_app, media, at):
     at(2026, 11, 23, 10, 0)
     call = phone_for(live_app, recording_url=media.url("ko_caller_8k")).call(["2", "2", "1"])
@@ -196,6 +199,7 @@ def test_record_again_discards_the_first_take(live_app, media, at):
     assert not first.is_message and second.is_message
 
 
+@pytest.mark.parametrize("telephony", TELEPHONY)
 def test_nothing_recorded_is_not_a_message_and_the_caller_is_told(live_app, at):
     at(2026, 11, 23, 10, 0)
     call = phone_for(live_app, recording_url="").call(["2"])
@@ -226,6 +230,22 @@ def test_silence_at_the_beep_falls_through_twice_then_moves_on(live_app, media, 
     # Twilio's recording status callback said "absent" twice: two empty takes, no message.
     takes = messages(live_app)
     assert [(m.state, m.is_message) for m in takes] == [("empty", False), ("empty", False)]
+    assert media.hits["ko_caller_8k"] == 0
+
+
+@pytest.mark.parametrize("telephony", ["somleng"])
+def test_silence_at_the_beep_on_somleng_is_an_empty_take_twice_then_moves_on(live_app, media, at):
+    """Somleng always posts the Record's action, with only RecordingUrl and RecordingDuration
+    (0 s here), and reports the recording completed: still two empty takes, no message."""
+    at(2026, 11, 23, 10, 0)
+    phone = phone_for(live_app, recording_url=media.url("ko_caller_8k"))  # never said
+    call = phone.call(["2", "-", "-"])
+    assert call.heard[2:] == [PROMPT, EMPTY, PROMPT, EMPTY, CONTINUE]
+    actions = [params for url, params in call.requests if "/voice/input/voicemail" in url]
+    assert [(a["RecordingDuration"], "RecordingSid" in a) for a in actions] == [("0", False)] * 2
+    takes = messages(live_app)
+    assert [(m.state, m.is_message) for m in takes] == [("empty", False), ("empty", False)]
+    assert all(m.recording_sid in a["RecordingUrl"] for m, a in zip(takes, actions, strict=True))
     assert media.hits["ko_caller_8k"] == 0
 
 
