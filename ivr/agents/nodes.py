@@ -11,7 +11,7 @@ queue}`` has real call distribution:
 - none free on a platform without ``<Enqueue>`` (Somleng): the caller joins our
   own line and is held by a ``<Redirect>`` loop to this node's input URL; each
   round tries to claim an agent and dials at once when one is claimed, else
-  announces the position, plays the hold audio (``hold_music``, else a pause)
+  announces the position, plays the hold audio (``hold_music``, else silence)
   and redirects again. The wait is measured from our own join time;
 - after ``max_wait`` seconds in line, or when the agent does not answer: a free
   provincial agent if ``overflow_provincial``, else the ``overflow`` node
@@ -218,8 +218,8 @@ class Agent(NodeType):
             turn.say(turn.node["hold_prompt"])
         if "hold_music" in turn.node.fields:
             turn.say(turn.node["hold_music"])
-        elif turn.platform.pause:
-            turn.response.pause(length=HOLD_PAUSE)
+        else:
+            turn.pause(HOLD_PAUSE)
         turn.response.redirect(turn.url("input"), method="POST")
         return None
 

@@ -44,7 +44,8 @@ class Phone:
     - ``leave_result``: the QueueResult after ``<Leave/>`` (``hangup``: the
       caller hung up just as an agent was found);
     - ``redirect_wait``: seconds the platform waits before following a ``<Redirect>``
-      (Somleng: 1); ``play_seconds``: how long each ``<Play>`` lasts;
+      (default: Somleng's 1 s, none on Twilio); ``play_seconds``: how long each
+      ``<Play>`` lasts;
     - ``sleep(seconds)``: how that time passes (tests: move a frozen clock on);
     - ``hang_up_after``: seconds into the call after which the caller hangs up
       (noticed while a ``<Play>`` or a Redirect's wait passes);
@@ -79,7 +80,7 @@ class Phone:
         queue_pause: float = 0.0,
         queue_failure: str = "",
         leave_result: str = "leave",
-        redirect_wait: float = 0.0,
+        redirect_wait: float | None = None,
         play_seconds: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
         hang_up_after: float | None = None,
@@ -106,6 +107,8 @@ class Phone:
         self.queue_rounds, self.queue_round_seconds = queue_rounds, queue_round_seconds
         self.queue_pause, self.queue_failure = queue_pause, queue_failure
         self.leave_result = leave_result
+        if redirect_wait is None:
+            redirect_wait = somleng.REDIRECT_WAIT if self.somleng else 0.0
         self.redirect_wait, self.play_seconds = redirect_wait, play_seconds
         self.sleep, self.hang_up_after = sleep, hang_up_after
         self.on_redirect = on_redirect or (lambda phone, record, n: None)

@@ -36,11 +36,6 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def telephony() -> str:
-    return "twilio"
-
-
-@pytest.fixture
 def app(request, backend, telephony, database_url, connection, tmp_path) -> Flask:
     extra = {"REDIS_URL": request.getfixturevalue("redis_url")} if backend == "redis" else {}
     environ = app_environ(database_url, tmp_path, IVR_TELEPHONY=telephony, **extra)
@@ -121,13 +116,12 @@ def make_phone(client, queues, telephony, time_machine) -> Callable[..., Phone]:
     """A patient caller (20 queue rounds, 15 s each) whose agents' calls are recorded.
 
     On Somleng, held by Redirects: each waits 1 s and the hold music lasts
-    HOLD_MUSIC_SECONDS, time the frozen clock moves on by.
+    HOLD_MUSIC_SECONDS, time the frozen clock moves on by (no real sleeps).
     """
     pace: dict[str, object] = {}
     if telephony == "somleng":
         time_machine.move_to(datetime.now(UTC), tick=False)
-        pace = {"redirect_wait": 1.0, "play_seconds": HOLD_MUSIC_SECONDS}
-        pace["sleep"] = time_machine.shift
+        pace = {"play_seconds": HOLD_MUSIC_SECONDS, "sleep": time_machine.shift}
 
     def make(caller: str = JILIN_CALLER, **kwargs) -> Phone:
         options = {"queue_rounds": 20, "dial_recordings_url": MEDIA, **pace, **kwargs}
@@ -137,6 +131,7 @@ def make_phone(client, queues, telephony, time_machine) -> Callable[..., Phone]:
             AUTH_TOKEN,
             caller=caller,
             queues=queues,
+            telephony=telephony,
             **options,
         )
 

@@ -13,7 +13,6 @@ import logging
 import random
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
@@ -127,12 +126,12 @@ def walk_fifty_calls(live, telephony: str) -> None:
             on_dial=talk,
             recording_url=f"{MEDIA}/message{index}",
             dial_recordings_url=MEDIA,
+            telephony=telephony,
             **pace,
         )
-        sid = str(uuid.uuid4()) if telephony == "somleng" else None
         try:
             start.wait()
-            record = phone.call(["0", "1", "1"], sid=sid)  # agent; if offered: a message
+            record = phone.call(["0", "1", "1"])  # agent; if offered: leave a message, keep it
         except BaseException as exc:  # noqa: BLE001 - reported below
             with lock:
                 errors.append(exc)

@@ -22,6 +22,7 @@ from tests.agents.test_agent_calls import (
     GOODBYE,
     OFFER,
     UNAVAILABLE,
+    VOICEMAIL,
     occupy,
     position,
     transfer,
@@ -42,14 +43,10 @@ def telephony() -> str:
     return "somleng"
 
 
-def sid() -> str:
-    return str(uuid.uuid4())
-
-
 def test_a_free_agent_is_dialled_longest_idle_first_without_dial_recording(agents, make_phone):
     agents.add("zhao", idle_minutes=5)
     longest = agents.add("qian", idle_minutes=30)
-    call = make_phone().call(["0"], sid=sid())
+    call = make_phone().call(["0"])
     [dial] = call.verbs("dial")
     assert dial.text == longest.phone
     assert not {"record", "recordingStatusCallback"} & set(dial.attrs)
@@ -70,7 +67,7 @@ def test_a_held_caller_hears_the_position_and_music_each_round_until_an_agent_fr
         if count == 2:
             agents.release(OTHER)  # the other call ends: zhao is free
 
-    call = make_phone(on_redirect=round_ends).call(["0"], sid=sid())
+    call = make_phone(on_redirect=round_ends).call(["0"])
 
     heard = call.heard
     assert heard[heard.index(CONNECTING) + 1 :] == [
@@ -103,9 +100,9 @@ def test_the_caller_ahead_gets_the_free_agent_first(app, agents, make_phone):
         if count == 1:
             agents.release(OTHER)  # zhou is free, and at once a second caller rings
             second = make_phone(hang_up_after=2 * ROUND - 0.5)
-            later["call"] = second.call(["0"], sid=sid())
+            later["call"] = second.call(["0"])
 
-    first = make_phone(on_redirect=first_caller_rounds).call(["0"], sid=sid())
+    first = make_phone(on_redirect=first_caller_rounds).call(["0"])
 
     second = later["call"]
     assert not second.verbs("dial")  # zhou was for the caller ahead...
@@ -117,12 +114,12 @@ def test_the_caller_ahead_gets_the_free_agent_first(app, agents, make_phone):
 def test_after_the_longest_wait_the_caller_is_offered_a_message(app, agents, make_phone):
     agents.add("chen")
     occupy(app, sid=OTHER)
-    call = make_phone().call(["0"], sid=sid())
+    call = make_phone().call(["0", "1"])
     heard = call.heard
     rounds = heard.count(position(1))
     assert rounds == 20  # at 0, 9, …, 171 s of our own clock; at 180 s the wait is over
-    assert call.seconds == rounds * ROUND
-    assert heard[heard.index(UNAVAILABLE) :] == [UNAVAILABLE, OFFER]
+    assert len(call.verbs("redirect")) == rounds
+    assert heard[heard.index(UNAVAILABLE) :][:3] == [UNAVAILABLE, OFFER, VOICEMAIL]
     assert not call.verbs("dial")
     assert agents.waiting() == 0
 
@@ -131,7 +128,7 @@ def test_after_the_longest_wait_a_free_provincial_agent_takes_the_call(app, agen
     agents.add("chen")
     provincial = agents.add("wei", centre="provincial")
     occupy(app, sid=OTHER)
-    call = make_phone().call(["0"], sid=sid())
+    call = make_phone().call(["0"])
     assert "本地座席繁忙，请稍等，正在为您转接吉林省12333咨询服务中心人工服务。" in call.heard
     [dial] = call.verbs("dial")
     assert dial.text == provincial.phone and "record" not in dial.attrs
@@ -143,7 +140,7 @@ def test_a_caller_hanging_up_in_line_leaves_nothing_claimed(app, agents, make_ph
     agent = agents.add("zheng")
     occupy(app, sid=OTHER)
     phone = make_phone(hang_up_after=2 * ROUND - 0.5)  # during the second Redirect's wait
-    call = phone.call(["0"], sid=sid())
+    call = phone.call(["0"])
     assert call.ended_by == "caller hung up"
     assert call.heard.count(position(1)) == 2
     assert agents.waiting() == 0  # the status callback took the caller out of the line
@@ -159,7 +156,7 @@ def test_a_caller_hanging_up_in_line_leaves_nothing_claimed(app, agents, make_ph
 
 def test_an_agent_claimed_for_a_caller_who_just_hung_up_is_released(app, agents):
     agent = agents.add("feng")
-    gone = sid()
+    gone = str(uuid.uuid4())
     with app.app_context():
         backend = presence()
         backend.join_queue("0432", gone)
@@ -189,7 +186,7 @@ def test_the_board_shows_the_held_caller_and_how_long_they_wait(app, agents, mak
         cells = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", listed)
         seen.append((waiting.strip(), longest.strip(), cells))
 
-    make_phone(on_redirect=look, hang_up_after=3 * ROUND - 0.5).call(["0"], sid=sid())
+    make_phone(on_redirect=look, hang_up_after=3 * ROUND - 0.5).call(["0"])
     # at each Redirect: the music has played (8 s) each round, plus the Redirects' seconds
     caller = "+86****345"  # JILIN_CALLER, masked
     assert seen == [
