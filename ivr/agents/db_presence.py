@@ -17,14 +17,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr import db
 from ivr.agents import presence
 from ivr.agents.models import Agent, AgentPresence, AgentStatus, QueuedCall
-from ivr.agents.presence import MAX_QUEUE_AGE, AgentState, Claim, QueueState
+from ivr.agents.presence import MAX_QUEUE_AGE, SHOWN, AgentState, Claim, QueuePlace, QueueState
 from ivr.clock import utcnow
 
 if TYPE_CHECKING:
@@ -208,13 +208,40 @@ class DatabasePresence:
 
         self._run(work, commit)
 
-    def leave_queue(self, call_sid: str, commit: bool = True) -> None:
-        self._run(
-            lambda session: session.execute(
-                delete(QueuedCall).where(QueuedCall.call_sid == call_sid)
-            ),
-            commit,
+    def leave_queue(self, call_sid: str, commit: bool = True) -> bool:
+        statement = (
+            delete(QueuedCall)
+            .where(QueuedCall.call_sid == call_sid)
+            .returning(QueuedCall.call_sid)
+            .execution_options(synchronize_session=False)
         )
+        return self._run(lambda session: session.execute(statement).first() is not None, commit)
+
+    def place(self, call_sid: str, now: datetime | None = None) -> QueuePlace | None:
+        cutoff = (now or utcnow()) - MAX_QUEUE_AGE
+
+        def work(session: Session) -> QueuePlace | None:
+            mine = session.execute(
+                select(QueuedCall.centre, QueuedCall.joined_at).where(
+                    QueuedCall.call_sid == call_sid, QueuedCall.joined_at >= cutoff
+                )
+            ).first()
+            if mine is None:
+                return None
+            centre, joined = mine
+            ahead = session.scalar(
+                select(func.count()).where(
+                    QueuedCall.centre == centre,
+                    QueuedCall.joined_at >= cutoff,
+                    or_(
+                        QueuedCall.joined_at < joined,
+                        and_(QueuedCall.joined_at == joined, QueuedCall.call_sid < call_sid),
+                    ),
+                )
+            )
+            return QueuePlace(centre, (ahead or 0) + 1, joined)
+
+        return self._run(work, commit=False)
 
     def queues(self, centres: Iterable[str], now: datetime | None = None) -> dict[str, QueueState]:
         centres = list(centres)
@@ -224,6 +251,21 @@ class DatabasePresence:
             .where(QueuedCall.centre.in_(centres), QueuedCall.joined_at >= cutoff)
             .group_by(QueuedCall.centre)
         )
-        rows = self._run(lambda session: session.execute(query).all(), commit=False)
-        found = {centre: QueueState(count, oldest) for centre, count, oldest in rows}
-        return {centre: found.get(centre, QueueState()) for centre in centres}
+        first = (
+            select(QueuedCall.centre, QueuedCall.call_sid, QueuedCall.joined_at)
+            .where(QueuedCall.centre.in_(centres), QueuedCall.joined_at >= cutoff)
+            .order_by(QueuedCall.joined_at, QueuedCall.call_sid)
+        )
+
+        def work(session: Session) -> dict[str, QueueState]:
+            calls: dict[str, list[tuple[str, datetime]]] = {centre: [] for centre in centres}
+            for centre, call_sid, joined in session.execute(first):
+                if len(calls[centre]) < SHOWN:
+                    calls[centre].append((call_sid, joined))
+            found = {
+                centre: QueueState(count, oldest, tuple(calls[centre]))
+                for centre, count, oldest in session.execute(query)
+            }
+            return {centre: found.get(centre, QueueState()) for centre in centres}
+
+        return self._run(work, commit=False)

@@ -8,6 +8,11 @@ queue}`` has real call distribution:
 - none free: ``<Enqueue>`` with this node's input URL as wait URL; every wait
   request announces the caller's position and tries to claim an agent; once
   claimed it answers ``<Leave/>`` and the Enqueue action dials that agent;
+- none free on a platform without ``<Enqueue>`` (Somleng): the caller joins our
+  own line and is held by a ``<Redirect>`` loop to this node's input URL; each
+  round tries to claim an agent and dials at once when one is claimed, else
+  announces the position, plays the hold audio (``hold_music``, else silence)
+  and redirects again. The wait is measured from our own join time;
 - after ``max_wait`` seconds in line, or when the agent does not answer: a free
   provincial agent if ``overflow_provincial``, else the ``overflow`` node
   (e.g. an offer to leave a message).
@@ -59,6 +64,7 @@ class Agent(NodeType):
     optional = {
         "queue_prompt": "prompt",  # the caller's place in line: {position}
         "hold_prompt": "prompt",  # hold message or {play: music} between announcements
+        "hold_music": "prompt",  # {play: audio} held to, where the platform has no queue
         "transfer_prompt": "prompt",  # a waiting caller is put through: {agent}
         "overflow_prompt": "prompt",  # before overflowing to the provincial centre: {centre}
         "overflow": "node",  # nobody could take the call (default: after)
@@ -89,6 +95,8 @@ class Agent(NodeType):
             if self._centre(turn) is None:  # a switchboard dialled directly
                 return after_connect(turn, params)
             return self._dial_ended(turn, params["DialCallStatus"])
+        if "Digits" not in params and not turn.platform.enqueue and self._centre(turn):
+            return self._hold_round(turn)  # our own line's Redirect
         digits = params.get("Digits", "")
         directory = turn.bundle.directory
         if digits == "*":
@@ -102,7 +110,7 @@ class Agent(NodeType):
         turn.say("invalid_choice")
         return turn.state.node
 
-    def _connect(self, turn: Turn, centre: Centre) -> None:
+    def _connect(self, turn: Turn, centre: Centre) -> str | None:
         turn.say(turn.node["connecting_prompt"], centre=centre.name(turn.locale))
         if "enqueue" not in centre.agents:
             connect(turn, centre.agents)
@@ -111,8 +119,12 @@ class Agent(NodeType):
         claim = distribution.claim_now(_presence(turn), centre.code, turn.call_sid)
         if claim is not None:
             self._dial(turn, claim, centre)
-        else:
-            self._enqueue(turn, centre)
+            return None
+        if not turn.platform.enqueue:
+            distribution.join_queue(_presence(turn), centre.code, turn.call_sid, turn.now)
+            turn.event("enqueue", queue=centre.agents["enqueue"], centre=centre.code)
+            return self._hold_round(turn)
+        self._enqueue(turn, centre)
         return None
 
     # --- connecting -----------------------------------------------------
@@ -124,10 +136,11 @@ class Agent(NodeType):
             "action": turn.url("input"),
             "method": "POST",
             "timeout": _number(turn.node.fields.get("ring_timeout"), DEFAULT_RING_TIMEOUT, 5, 120),
-            "record": "record-from-answer-dual",
         }
         callback = turn.options.get("recording_callback")
-        if callback:
+        if turn.platform.dial_record:
+            options["record"] = "record-from-answer-dual"
+        if callback and turn.platform.dial_record:
             query = urlencode({"kind": "agent-call", "agent": claim.agent_id})
             options.update(
                 recording_status_callback=f"{callback}?{query}",
@@ -172,6 +185,50 @@ class Agent(NodeType):
         turn.response.pause(length=HOLD_PAUSE)
         return None
 
+    def _hold_round(self, turn: Turn) -> str | None:
+        """One round of our own line (no ``<Enqueue>``): claim, overflow, or hold again."""
+        centre, backend, sid = self._centre(turn), _presence(turn), turn.call_sid
+        held = distribution.claimed(backend, sid) if centre else None
+        if centre is not None and held is not None:  # a retried round that had claimed
+            self._put_through(turn, held, centre)
+            return None
+        place = distribution.place(backend, sid, turn.now)
+        if centre is None or place is None:
+            # Hung up (the status callback took the call out of the line), or the line
+            # cannot be read: claim nothing; a caller still there may leave a message.
+            turn.event("queue-lost")
+            turn.say("agent_unavailable")
+            return self._give_up(turn)
+        waited = place.waited(turn.now)
+        if waited >= _number(turn.node.fields.get("max_wait"), DEFAULT_MAX_WAIT, 0, 3600):
+            turn.event("queue-timeout", waited=waited)
+            distribution.leave_queue(backend, sid)
+            return self._overflow(turn)
+        claim = distribution.claim_in_line(backend, centre.code, sid, place.position)
+        if claim is not None:
+            turn.event(
+                "agent-claimed", agent=claim.agent_id, position=place.position, waited=waited
+            )
+            self._put_through(turn, claim, centre)
+            return None
+        turn.event("queue-wait", position=place.position, waited=waited)
+        if "queue_prompt" in turn.node.fields:
+            turn.say(turn.node["queue_prompt"], position=str(place.position))
+        if "hold_prompt" in turn.node.fields:
+            turn.say(turn.node["hold_prompt"])
+        if "hold_music" in turn.node.fields:
+            turn.say(turn.node["hold_music"])
+        else:
+            turn.pause(HOLD_PAUSE)
+        turn.response.redirect(turn.url("input"), method="POST")
+        return None
+
+    def _put_through(self, turn: Turn, claim: Claim, centre: Centre) -> None:
+        """A waiting caller's agent is claimed: say so, and dial them."""
+        if "transfer_prompt" in turn.node.fields:
+            turn.say(turn.node["transfer_prompt"], agent=claim.agent_number)
+        self._dial(turn, claim, centre)
+
     # --- results --------------------------------------------------------
     def _left_queue(self, turn: Turn, result: str) -> str | None:
         sid, backend = turn.call_sid, _presence(turn)
@@ -181,9 +238,7 @@ class Agent(NodeType):
             claim = distribution.claimed(backend, sid)
             centre = self._centre(turn)
             if claim is not None and centre is not None:
-                if "transfer_prompt" in turn.node.fields:
-                    turn.say(turn.node["transfer_prompt"], agent=claim.agent_number)
-                self._dial(turn, claim, centre)
+                self._put_through(turn, claim, centre)
                 return None
             return self._overflow(turn)
         if result in ("bridged", "bridging-in-process"):  # put through by Twilio itself

@@ -34,6 +34,8 @@ STATUS_WORDS = {
 }
 # Queue entries older than this are leftovers of lost callbacks, not callers.
 MAX_QUEUE_AGE = timedelta(hours=2)
+# Waiting callers listed one by one on the dashboards (the rest are counted).
+SHOWN = 20
 # How long a claim or a queue entry is remembered without its call ending.
 CLAIM_TTL = timedelta(hours=6)
 
@@ -64,9 +66,22 @@ class AgentState:
 class QueueState:
     waiting: int = 0
     oldest: datetime | None = None  # when the longest-waiting caller joined
+    first: tuple[tuple[str, datetime], ...] = ()  # (CallSid, joined) of the first SHOWN, in order
 
     def longest_wait(self, now: datetime) -> float:
         return max(0.0, (now - self.oldest).total_seconds()) if self.oldest else 0.0
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where a waiting call stands in its centre's line (callers who joined earlier go first)."""
+
+    centre: str
+    position: int  # from 1
+    joined: datetime
+
+    def waited(self, now: datetime) -> int:
+        return max(0, int((now - self.joined).total_seconds()))
 
 
 class Presence(Protocol):
@@ -88,7 +103,13 @@ class Presence(Protocol):
 
     def join_queue(self, centre: str, call_sid: str, now: datetime | None = None) -> None: ...
 
-    def leave_queue(self, call_sid: str) -> None: ...
+    def leave_queue(self, call_sid: str) -> bool:
+        """Drop the call from its line; True when it was still waiting there."""
+        ...
+
+    def place(self, call_sid: str, now: datetime | None = None) -> QueuePlace | None:
+        """The call's place in line, None when it is not waiting (left, hung up, expired)."""
+        ...
 
     def queues(
         self, centres: Iterable[str], now: datetime | None = None

@@ -23,9 +23,11 @@ from redis.exceptions import RedisError
 from ivr.agents.presence import (
     CLAIM_TTL,
     MAX_QUEUE_AGE,
+    SHOWN,
     AgentState,
     Claim,
     PresenceUnavailable,
+    QueuePlace,
     QueueState,
     check_status,
 )
@@ -215,13 +217,32 @@ class RedisPresence:
         except RedisError as exc:
             raise PresenceUnavailable(str(exc)) from exc
 
-    def leave_queue(self, call_sid: str) -> None:
+    def leave_queue(self, call_sid: str) -> bool:
         try:
             centre = self.redis.getdel(self.key("queued", call_sid))
-            if centre:
-                self.redis.zrem(self.key("queue", centre), call_sid)
+            return bool(centre) and bool(self.redis.zrem(self.key("queue", centre), call_sid))
         except RedisError as exc:
             raise PresenceUnavailable(str(exc)) from exc
+
+    def place(self, call_sid: str, now: datetime | None = None) -> QueuePlace | None:
+        cutoff = _epoch(now) - MAX_QUEUE_AGE.total_seconds()
+        try:
+            centre = self.redis.get(self.key("queued", call_sid))
+            if not centre:
+                return None
+            queue = self.key("queue", centre)
+            with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zscore(queue, call_sid)
+                pipe.zrank(queue, call_sid)  # by join time, then CallSid
+                pipe.zcount(queue, "-inf", f"({cutoff}")  # expired entries ahead
+                joined, rank, expired = pipe.execute()
+        except RedisError as exc:
+            raise PresenceUnavailable(str(exc)) from exc
+        if joined is None or rank is None or joined < cutoff:
+            return None
+        return QueuePlace(
+            str(centre), int(rank) - int(expired) + 1, datetime.fromtimestamp(joined, UTC)
+        )
 
     def queues(self, centres: Iterable[str], now: datetime | None = None) -> dict[str, QueueState]:
         oldest_allowed = _epoch(now) - MAX_QUEUE_AGE.total_seconds()
@@ -231,13 +252,13 @@ class RedisPresence:
                 for centre in centres:
                     queue = self.key("queue", centre)
                     pipe.zcount(queue, oldest_allowed, "+inf")
-                    pipe.zrangebyscore(queue, oldest_allowed, "+inf", 0, 1, withscores=True)
+                    pipe.zrangebyscore(queue, oldest_allowed, "+inf", 0, SHOWN, withscores=True)
                 rows = pipe.execute()
         except RedisError as exc:
             raise PresenceUnavailable(str(exc)) from exc
         result = {}
         for index, centre in enumerate(centres):
             waiting, first = rows[2 * index], rows[2 * index + 1]
-            oldest = datetime.fromtimestamp(first[0][1], UTC) if first else None
-            result[centre] = QueueState(int(waiting), oldest)
+            calls = tuple((sid, datetime.fromtimestamp(score, UTC)) for sid, score in first)
+            result[centre] = QueueState(int(waiting), calls[0][1] if calls else None, calls)
         return result

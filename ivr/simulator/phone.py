@@ -47,6 +47,14 @@ class Phone:
       Twilio ends the Enqueue at once, without waiting;
     - ``leave_result``: the QueueResult after ``<Leave/>`` (``hangup``: the
       caller hung up just as an agent was found);
+    - ``redirect_wait``: seconds the platform waits before following a ``<Redirect>``
+      (default: Somleng's 1 s, none on Twilio); ``play_seconds``: how long each
+      ``<Play>`` lasts;
+    - ``sleep(seconds)``: how that time passes (tests: move a frozen clock on);
+    - ``hang_up_after``: seconds into the call after which the caller hangs up
+      (noticed while a ``<Play>`` or a Redirect's wait passes);
+    - ``on_redirect(phone, record, count)``: before each Redirect is followed
+      (where no ``<Enqueue>`` exists, each round of holding in line is one);
     - ``on_step(step)``: each thing the caller hears or does;
     - ``on_dial(record, step)``: a Dial is connected (before its action is posted);
     - ``between_rounds(phone, record, round)``: after each queue round that did not leave;
@@ -76,6 +84,11 @@ class Phone:
         queue_pause: float = 0.0,
         queue_failure: str = "",
         leave_result: str = "leave",
+        redirect_wait: float | None = None,
+        play_seconds: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+        hang_up_after: float | None = None,
+        on_redirect: Callable[[Phone, CallRecord, int], None] | None = None,
         on_step: Callable[[Step], None] | None = None,
         on_dial: Callable[[CallRecord, Step], None] | None = None,
         between_rounds: Callable[[Phone, CallRecord, int], None] | None = None,
@@ -99,6 +112,11 @@ class Phone:
         self.queue_rounds, self.queue_round_seconds = queue_rounds, queue_round_seconds
         self.queue_pause, self.queue_failure = queue_pause, queue_failure
         self.leave_result = leave_result
+        if redirect_wait is None:
+            redirect_wait = somleng.REDIRECT_WAIT if self.somleng else 0.0
+        self.redirect_wait, self.play_seconds = redirect_wait, play_seconds
+        self.sleep, self.hang_up_after = sleep, hang_up_after
+        self.on_redirect = on_redirect or (lambda phone, record, n: None)
         self.on_step = on_step or (lambda step: None)
         self.on_dial = on_dial or (lambda record, step: None)
         self.between_rounds = between_rounds or (lambda phone, record, n: None)
@@ -165,6 +183,19 @@ class Phone:
         record.steps.append(step)
         self.on_step(step)
 
+    def _pass(self, record: CallRecord, seconds: float) -> bool:
+        """Let ``seconds`` of the call go by; False when the caller hangs up meanwhile."""
+        if self.hang_up_after is not None and record.seconds + seconds > self.hang_up_after:
+            self.sleep(max(0.0, self.hang_up_after - record.seconds))
+            record.seconds = self.hang_up_after
+            self._log(record, Step("hangup", "caller"))
+            record.ended_by = "caller hung up"
+            return False
+        if seconds:
+            self.sleep(seconds)
+            record.seconds += seconds
+        return True
+
     def _next_key(self, keys: deque[str], step: Step) -> str | None:
         if keys:
             return keys.popleft()
@@ -174,8 +205,12 @@ class Phone:
         """Run one TwiML document; returns the next (url, params) or None when the call ends."""
         for verb in root:
             tag, attrs, text = verb.tag, dict(verb.attrib), (verb.text or "").strip()
-            if tag in ("Say", "Play"):
-                self._log(record, Step(tag.lower(), text, attrs))
+            if tag == "Say":
+                self._log(record, Step("say", text, attrs))
+            elif tag == "Play":
+                self._log(record, Step("play", text, attrs))
+                if not self._pass(record, self.play_seconds):
+                    return None
             elif tag == "Pause":
                 self._log(record, Step("pause", attrs=attrs))
             elif tag == "Gather":
@@ -199,6 +234,10 @@ class Phone:
                 self._log(record, Step("press", key))
                 return attrs["action"], {"Digits": digits}
             elif tag == "Redirect":
+                self._log(record, Step("redirect", text, attrs))
+                self.on_redirect(self, record, len(record.verbs("redirect")))
+                if not self._pass(record, self.redirect_wait):
+                    return None
                 return text, {}
             elif tag == "Dial":
                 next_request = self._dial(record, verb)

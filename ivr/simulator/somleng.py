@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET  # noqa: S405 - parses our own server's TwiML
 from ivr.simulator.wire import CallFailed
 
 NO_AUDIO = "https://api.somleng.org/2010-04-01/Recordings"  # a 0 s recording's URL base
+REDIRECT_WAIT = 1.0  # seconds Somleng waits before it follows a <Redirect>
 TEXT = "text"  # the element holds text (a URL, a number, words to say)
 
 # element: (attributes Somleng reads, children it allows)

@@ -36,6 +36,7 @@ class CallRecord:
     steps: list[Step] = field(default_factory=list)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     ended_by: str = ""
+    seconds: float = 0.0  # how long the call has lasted, as far as the phone measures it
 
     @property
     def heard(self) -> list[str]:

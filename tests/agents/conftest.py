@@ -27,6 +27,7 @@ from tests.harness import AUTH_TOKEN, PUBLIC_URL, app_environ
 JILIN_CALLER = "+8643262012345"  # a Jilin City (0432) landline
 MEDIA = "https://recordings.example.invalid/2010-04-01/Accounts/AC0/Recordings"  # not fetched
 BASE_TIME = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in the centre
+HOLD_MUSIC_SECONDS = 8.0  # flows/audio/hold_music.wav
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -35,9 +36,9 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def app(request, backend, database_url, connection, tmp_path) -> Flask:
+def app(request, backend, telephony, database_url, connection, tmp_path) -> Flask:
     extra = {"REDIS_URL": request.getfixturevalue("redis_url")} if backend == "redis" else {}
-    environ = app_environ(database_url, tmp_path, **extra)
+    environ = app_environ(database_url, tmp_path, IVR_TELEPHONY=telephony, **extra)
     app = create_app({"SETTINGS": load_settings(environ), "TESTING": True})
     app.extensions["ivr.db"] = sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
@@ -111,17 +112,26 @@ def queues() -> TwilioQueues:
 
 
 @pytest.fixture
-def make_phone(client, queues) -> Callable[..., Phone]:
-    """A patient caller (20 queue rounds, 15 s each) whose agents' calls are recorded."""
+def make_phone(client, queues, telephony, time_machine) -> Callable[..., Phone]:
+    """A patient caller (20 queue rounds, 15 s each) whose agents' calls are recorded.
+
+    On Somleng, held by Redirects: each waits 1 s and the hold music lasts
+    HOLD_MUSIC_SECONDS, time the frozen clock moves on by (no real sleeps).
+    """
+    pace: dict[str, object] = {}
+    if telephony == "somleng":
+        time_machine.move_to(datetime.now(UTC), tick=False)
+        pace = {"play_seconds": HOLD_MUSIC_SECONDS, "sleep": time_machine.shift}
 
     def make(caller: str = JILIN_CALLER, **kwargs) -> Phone:
-        options = {"queue_rounds": 20, "dial_recordings_url": MEDIA, **kwargs}
+        options = {"queue_rounds": 20, "dial_recordings_url": MEDIA, **pace, **kwargs}
         return Phone(
             flask_transport(client, PUBLIC_URL),
             PUBLIC_URL,
             AUTH_TOKEN,
             caller=caller,
             queues=queues,
+            telephony=telephony,
             **options,
         )
 

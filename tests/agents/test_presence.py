@@ -124,3 +124,29 @@ def test_queue_entries_of_lost_calls_expire(ctx):
     ctx.join_queue("0432", SID_A, now=BASE_TIME)
     later = BASE_TIME + timedelta(hours=3)
     assert ctx.queues(["0432"], now=later)["0432"].waiting == 0
+
+
+def test_a_waiting_calls_place_is_its_position_and_join_time(ctx):
+    ctx.join_queue("0432", SID_B, now=BASE_TIME)
+    ctx.join_queue("0432", SID_A, now=BASE_TIME)  # joined in the same instant: by CallSid
+    ctx.join_queue("0432", SID_C, now=BASE_TIME + timedelta(seconds=40))
+    ctx.join_queue("0433", "CA" + "d" * 32, now=BASE_TIME - timedelta(minutes=5))
+    now = BASE_TIME + timedelta(seconds=100)
+    places = {sid: ctx.place(sid, now=now) for sid in (SID_A, SID_B, SID_C)}
+    assert [places[sid].position for sid in (SID_A, SID_B, SID_C)] == [1, 2, 3]
+    assert places[SID_C].centre == "0432" and places[SID_C].joined == BASE_TIME + timedelta(
+        seconds=40
+    )
+    assert places[SID_C].waited(now) == 60
+    assert ctx.leave_queue(SID_A) is True
+    assert ctx.leave_queue(SID_A) is False  # gone already: the status callback got there first
+    assert ctx.place(SID_A, now=now) is None
+    assert ctx.place(SID_C, now=now).position == 2
+
+
+def test_expired_entries_neither_count_ahead_nor_hold_a_place(ctx):
+    ctx.join_queue("0432", SID_A, now=BASE_TIME)
+    ctx.join_queue("0432", SID_B, now=BASE_TIME + timedelta(hours=1, minutes=30))
+    later = BASE_TIME + timedelta(hours=2, minutes=30)
+    assert ctx.place(SID_A, now=later) is None
+    assert ctx.place(SID_B, now=later).position == 1

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ivr.agents.models import Agent
 from ivr.agents.presence import AgentState, QueueState, presence
+from ivr.calls.models import Call
 
 
 @dataclass
@@ -20,6 +21,14 @@ class CentreBoard:
     name: str
     agents: list[tuple[Agent, AgentState]] = field(default_factory=list)
     queue: QueueState = field(default_factory=QueueState)
+    callers: dict[str, str] = field(default_factory=dict)  # CallSid -> caller's number
+
+    def waiting(self) -> list[tuple[int, str, datetime]]:
+        """The first waiting callers: (position, caller's number if known, joined)."""
+        return [
+            (position, self.callers.get(sid, ""), joined)
+            for position, (sid, joined) in enumerate(self.queue.first, start=1)
+        ]
 
     @property
     def counts(self) -> Counter[str]:
@@ -47,7 +56,13 @@ def boards(session: Session, now: datetime) -> list[CentreBoard]:
     backend = presence()
     states = backend.states(agents)
     queues = backend.queues(names, now=now)
-    result = {code: CentreBoard(code, name, queue=queues[code]) for code, name in names.items()}
+    sids = [sid for queue in queues.values() for sid, _ in queue.first]
+    query = select(Call.sid, Call.from_number).where(Call.sid.in_(sids))
+    callers = {sid: number for sid, number in session.execute(query)}
+    result = {
+        code: CentreBoard(code, name, queue=queues[code], callers=callers)
+        for code, name in names.items()
+    }
     for agent in agents:
         result[agent.centre].agents.append((agent, states[agent.id]))
     return list(result.values())
