@@ -8,14 +8,13 @@ CONNECTED = {"completed", "answered", "bridged"}
 
 
 def connect(turn: Turn, target: dict[str, str], timeout: int = 30) -> None:
-    """Dial a number/SIP address or wait in a Twilio queue; the action URL hears the result."""
-    action = turn.url("input")
-    if "enqueue" in target:
-        turn.event("enqueue", queue=target["enqueue"])
-        turn.response.enqueue(target["enqueue"], action=action, method="POST")
-        return
+    """Dial a number or SIP address; the action URL hears the result.
+
+    Queues (``{enqueue: …}``) are the agents domain's: it holds callers in the way
+    the telephony platform allows.
+    """
     turn.event("dial", target=target["dial"])
-    dial = turn.response.dial(action=action, method="POST", timeout=timeout)
+    dial = turn.response.dial(action=turn.url("input"), method="POST", timeout=timeout)
     if target["dial"].startswith("sip:"):
         dial.sip(target["dial"])
     else:
@@ -23,18 +22,16 @@ def connect(turn: Turn, target: dict[str, str], timeout: int = 30) -> None:
 
 
 def after_connect(turn: Turn, params: dict[str, str]) -> str | None:
-    """Dial/Enqueue came back: a finished conversation ends the call, a failure apologises."""
-    result = params.get("DialCallStatus") or params.get("QueueResult") or ""
+    """The Dial came back: a finished conversation ends the call, a failure apologises."""
+    result = params.get("DialCallStatus", "")
     turn.event("connect-result", result=result)
     if result in CONNECTED:
         turn.say("goodbye")
         turn.response.hangup()
-        return None
-    if result == "hangup":  # the caller hung up while waiting
         return None
     turn.say("agent_unavailable")
     return turn.follow("after")
 
 
 def is_connect_result(params: dict[str, str]) -> bool:
-    return "DialCallStatus" in params or "QueueResult" in params
+    return "DialCallStatus" in params
