@@ -7,6 +7,8 @@ import re
 WHOLE = re.compile(r"[0-9]{1,9}")  # fits a 32-bit INTEGER column
 # A caller's or callee's address as platforms post it (From, To): a number, a SIP
 # address, a browser client, or anonymous. Match whole strings (fullmatch).
+# Somleng's call and recording identifiers: lower-case hex with dashes (a pattern to embed).
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ADDRESS = re.compile(r"\+?[0-9]{0,20}|client:[\w.-]{1,64}|sip:[^\s]{1,128}|anonymous", re.I)
 
 

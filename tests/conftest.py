@@ -31,6 +31,7 @@ from sqlalchemy import MetaData, delete, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import sessionmaker
 
+from ivr import params
 from ivr.app import create_app
 from ivr.db import make_engine
 from ivr.settings import load_settings
@@ -50,7 +51,7 @@ from tests.harness import (
 )
 
 __all__ = ["ACCOUNT_SID", "AUTH_TOKEN", "CENTRE_TZ", "PUBLIC_URL", "TELEPHONY", "app_environ"]
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+UUID = re.compile(params.UUID)
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ from ivr.agents.models import Agent, CallRecording
 from ivr.agents.recordings import KIND
 from ivr.calls import journal
 from ivr.calls.models import Call, CallEvent
+from ivr.params import UUID
 from ivr.recordings import callbacks, imports
 from ivr.recordings.imports import Audio, Unusable
 from ivr.recordings.models import DownloadStatus
@@ -43,7 +44,7 @@ log = logging.getLogger("ivr.agents")
 
 TASK = "agents.import-recordings"
 CONNECTED = {"completed", "answered"}
-_UUID = r"(?i:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+_UUID = f"(?i:{UUID})"  # file names may be in either case
 CALL_SID = re.compile(rf"CA[0-9a-f]{{32}}|{_UUID}")
 # In a file name: the call id, optionally followed by _<agent number>.
 IN_NAME = re.compile(

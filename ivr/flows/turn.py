@@ -20,13 +20,13 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.calls.events import Event
 from ivr.flows.collect import KEYPAD, Collector, Question
 from ivr.flows.platform import TWILIO, Platform
+from ivr.params import UUID
 
 if TYPE_CHECKING:
     from ivr.flows.loader import FlowBundle, Node
     from ivr.flows.types import NodeType
 
 MAX_STACK = 12
-UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # A recording to confirm (Twilio's RE..., Somleng's UUID), or the centre whose agents a call
 # waits for (C0431, Cprovincial), a personal number's lock row (PA17), a fax document and
 # number (FX1-0431…).

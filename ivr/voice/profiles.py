@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.flows import platform
+from ivr.params import UUID
 from ivr.voice.twiml_text import to_xml
 
 
@@ -36,7 +37,6 @@ TWILIO = Profile(
 )
 
 # Somleng (self-hosted, on FreeSWITCH): UUIDs, lower-case hex with dashes.
-UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 SOMLENG = Profile(
     name="somleng",
     call_sid=re.compile(UUID),
