@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -40,25 +39,17 @@ def test_the_queue_example_waits_in_the_jilin_queue(monkeypatch, tmp_path, at):
     assert result.output.rstrip().endswith("ended: caller hung up in queue")
 
 
-def test_hold_music_is_the_hold_prompt_as_a_recording(monkeypatch, tmp_path, at):
-    """What the README says to do for hold music: `agent_hold: {play: hold.wav}`."""
+def test_hold_music_plays_each_round_in_the_queue(monkeypatch, tmp_path, at):
+    """What the README says about hold music: the agent node's `hold_music` prompt
+    plays `flows/audio/hold_music.wav` each round, after the hold prompt."""
     at(2026, 11, 23, 10, 0)
-    flows = tmp_path / "flows"
-    shutil.copytree(ROOT / "flows", flows)
-    (flows / "audio").mkdir()
-    (flows / "audio" / "hold.wav").write_bytes(b"RIFF")
-    prompts = flows / "prompts" / "zh-CN.yaml"
-    text = prompts.read_text(encoding="utf-8")
-    prompts.write_text(
-        re.sub(r"^agent_hold: .*$", "agent_hold: {play: hold.wav}", text, flags=re.M)
-    )
     database_url = f"sqlite:///{tmp_path / 'cli.db'}"
     upgrade(database_url)
-    environ = app_environ(database_url, tmp_path, IVR_FLOWS_DIR=str(flows))
+    environ = app_environ(database_url, tmp_path)
     for key, value in environ.items():
         monkeypatch.setenv(key, value)
     jilin_city = "+8643262012345"  # no agents: the caller waits
     args = ["call", "--from", jilin_city, "--press", "0", "--queue-rounds", "1"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "  🔊 [plays hold.wav]\n" in result.output
+    assert "  🔊 请不要挂机，我们将尽快为您接通。\n  🔊 [plays hold_music.wav]\n" in result.output

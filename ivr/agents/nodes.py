@@ -178,11 +178,7 @@ class Agent(NodeType):
             turn.response.leave()
             return None
         turn.event("queue-wait", position=position, waited=waited)
-        if "queue_prompt" in turn.node.fields:
-            turn.say(turn.node["queue_prompt"], position=str(position))
-        if "hold_prompt" in turn.node.fields:
-            turn.say(turn.node["hold_prompt"])
-        turn.response.pause(length=HOLD_PAUSE)
+        self._hold(turn, position)
         return None
 
     def _hold_round(self, turn: Turn) -> str | None:
@@ -212,16 +208,20 @@ class Agent(NodeType):
             self._put_through(turn, claim, centre)
             return None
         turn.event("queue-wait", position=place.position, waited=waited)
+        self._hold(turn, place.position)
+        turn.response.redirect(turn.url("input"), method="POST")
+        return None
+
+    def _hold(self, turn: Turn, position: int) -> None:
+        """A waiting round, in either profile: the place in line, the hold prompt, the music."""
         if "queue_prompt" in turn.node.fields:
-            turn.say(turn.node["queue_prompt"], position=str(place.position))
+            turn.say(turn.node["queue_prompt"], position=str(position))
         if "hold_prompt" in turn.node.fields:
             turn.say(turn.node["hold_prompt"])
         if "hold_music" in turn.node.fields:
             turn.say(turn.node["hold_music"])
         else:
             turn.pause(HOLD_PAUSE)
-        turn.response.redirect(turn.url("input"), method="POST")
-        return None
 
     def _put_through(self, turn: Turn, claim: Claim, centre: Centre) -> None:
         """A waiting caller's agent is claimed: say so, and dial them."""

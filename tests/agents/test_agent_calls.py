@@ -15,6 +15,7 @@ from tests.conftest import PUBLIC_URL
 pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
 
 CONNECTING = "请稍等，正在为您转接吉林市人工服务。"
+HOLD_MUSIC = "https://ivr.example.test/audio/hold_music.wav"  # the node's hold_music
 GOODBYE = "感谢您的来电，再见。"
 UNAVAILABLE = "对不起，座席繁忙或暂时无法接通。"
 OFFER = "录音留言请按1，返回主菜单请按2。"
@@ -105,8 +106,10 @@ def test_no_free_agent_queues_announces_the_position_then_connects(app, agents, 
     assert heard[heard.index(CONNECTING) + 1 :] == [
         position(1),
         "请不要挂机，我们将尽快为您接通。",
+        HOLD_MUSIC,
         position(1),
         "请不要挂机，我们将尽快为您接通。",
+        HOLD_MUSIC,
         transfer(agent.agent_number),
         GOODBYE,
     ]

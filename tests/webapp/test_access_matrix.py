@@ -189,7 +189,7 @@ def _cases(app: Flask, world: dict[str, int]) -> list[tuple[str, str, str, str]]
 def _variants(app: Flask, rule: Rule, world: dict[str, int]):
     """The URL values to walk ``rule`` with: one set, or "own" and "other" objects."""
     names = set(rule.arguments)
-    fixed: dict[str, object] = {"month": MONTH, "node": "x", "token": "x"}
+    fixed: dict[str, object] = {"month": MONTH, "node": "x", "token": "x", "seconds": 1}
     if "filename" in names:  # a blueprint's static file; "none.txt" elsewhere
         blueprint = app.blueprints.get(rule.endpoint.rpartition(".")[0])
         folder = blueprint.static_folder if blueprint else None
