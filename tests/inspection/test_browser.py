@@ -9,29 +9,26 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import threading
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from ivr import db
 from ivr.agents.models import Agent, CallRecording
 from ivr.inspection.models import SampledCall
 from ivr.inspection.sampling import active_samples, draw_month
 from ivr.staff.models import AuditEvent, User
+from tests.harness import wait_for
 from tests.inspection.conftest import IN_MONTH, MONTH, PASSWORD
 
 SCREENSHOT = Path("/tmp/grading.png")
 
 
 @pytest.fixture
-def live(make_live_app, rendered) -> Iterator[dict]:
+def live(make_live_app, rendered, serve) -> dict:
     """The app on the committed test database, served by werkzeug on 127.0.0.1:<free port>."""
     app = make_live_app()
     with app.app_context():
@@ -79,23 +76,7 @@ def live(make_live_app, rendered) -> Iterator[dict]:
         )
         session.commit()
         sample_id = active_samples(session, MONTH)[0].id
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"app": app, "url": f"http://127.0.0.1:{server.server_port}", "sample": sample_id}
-    server.shutdown()
-    server.server_close()
-
-
-def wait_for(check: Callable[[], object], timeout: float = 10.0) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the page")
-        time.sleep(0.05)
+    return {"app": app, "url": serve(app), "sample": sample_id}
 
 
 def click(driver: WebDriver, element) -> None:

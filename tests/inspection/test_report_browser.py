@@ -7,15 +7,11 @@ names the centres of flows/directory.yaml.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from werkzeug.serving import make_server
 
 from ivr import db
 from ivr.agents.models import Agent
@@ -23,6 +19,7 @@ from ivr.inspection.models import AgentMonthResult, ResultStatus
 from ivr.inspection.months import recent
 from ivr.inspection.rubric import current as current_grading
 from ivr.staff.models import User
+from tests.harness import wait_for
 from tests.inspection.conftest import MONTH, PASSWORD
 
 # agent number -> centre; inserted out of order, numbers of different lengths
@@ -31,7 +28,7 @@ AGENTS = {"10": "0431", "1001": "0431", "2": "0431", "100": "0431", "3": "0432"}
 
 
 @pytest.fixture
-def live(make_live_app) -> Iterator[str]:
+def live(make_live_app, serve) -> str:
     """A team leader and agents with six months of results each, on 127.0.0.1:<free port>."""
     app = make_live_app()
     with app.app_context():
@@ -63,21 +60,7 @@ def live(make_live_app) -> Iterator[str]:
                     )
                 )
         session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
-def wait_for(check: Callable[[], object], timeout: float = 10.0) -> object:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the page")
-        time.sleep(0.05)
-    return value
+    return serve(app)
 
 
 @pytest.fixture

@@ -8,23 +8,17 @@ this month's) that answer that user 200 with HTML, no more and no fewer.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from urllib.error import HTTPError
 from urllib.parse import urlsplit
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
-import pytest
 from flask import Flask
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from werkzeug.serving import make_server
 
-from ivr import db
-from ivr.agents.models import Agent
 from ivr.inspection import months
-from ivr.staff.models import ROLES, User
+from ivr.staff.models import ROLES
+from tests.harness import wait_for
 from tests.webapp.conftest import PASSWORD
 from webapp import PRIVATE
 
@@ -35,39 +29,6 @@ class _NoRedirects(HTTPRedirectHandler):
 
 
 OPENER = build_opener(_NoRedirects)
-
-
-@pytest.fixture
-def live(make_live_app) -> Iterator[tuple[Flask, str]]:
-    """One user per role (the agent with a seat), served on 127.0.0.1:<free port>."""
-    app = make_live_app()
-    with app.app_context():
-        session = db.session()
-        for role in ROLES:
-            user = User(username=f"home-{role}", role=role, display_name=role)
-            user.set_password(PASSWORD)
-            session.add(user)
-            session.flush()
-            if role == "agent":
-                session.add(
-                    Agent(user_id=user.id, centre="0431", agent_number="1001", phone="sip:1@x")
-                )
-        session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
-def wait_for(check, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the page")
-        time.sleep(0.05)
-    return value
 
 
 def status(url: str, cookie: str) -> tuple[int, str]:
@@ -96,12 +57,14 @@ def openable_pages(app: Flask, base: str, cookie: str) -> set[str]:
     return found
 
 
-def test_each_roles_start_page_lists_exactly_the_pages_it_opens(live, browser: WebDriver):
-    app, base = live
+def test_each_roles_start_page_lists_exactly_the_pages_it_opens(
+    every_role_site, browser: WebDriver
+):
+    app, base = every_role_site
     for role in ROLES:
         browser.delete_all_cookies()
         browser.get(base + "/login")
-        browser.find_element(By.NAME, "username").send_keys(f"home-{role}")
+        browser.find_element(By.NAME, "username").send_keys(f"{role}-user")
         browser.find_element(By.NAME, "password").send_keys(PASSWORD)
         browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
         wait_for(lambda: "/login" not in browser.current_url)

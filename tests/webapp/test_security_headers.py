@@ -11,21 +11,15 @@ without the nonce, a ``style=`` attribute, a foreign resource) logs
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
 
-import pytest
 from flask import render_template_string
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from werkzeug.serving import make_server
 
-from ivr import db
-from ivr.agents.models import Agent
-from ivr.staff.models import ROLES, User
+from ivr.staff.models import ROLES
+from tests.harness import wait_for
 from tests.webapp.conftest import PASSWORD
 
 HEADERS = (
@@ -98,39 +92,6 @@ def test_templates_have_no_inline_style_and_only_nonced_inline_scripts():
 
 
 # --- a real browser ------------------------------------------------------------
-@pytest.fixture
-def live(make_live_app) -> Iterator[str]:  # noqa: F811 - the fixture
-    """One user per role (the agent with a seat), served on 127.0.0.1:<free port>."""
-    app = make_live_app()
-    with app.app_context():
-        session = db.session()
-        for role in ROLES:
-            user = User(username=f"csp-{role}", role=role, display_name=role)
-            user.set_password(PASSWORD)
-            session.add(user)
-            session.flush()
-            if role == "agent":
-                session.add(
-                    Agent(user_id=user.id, centre="0431", agent_number="1001", phone="sip:1@x")
-                )
-        session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
-def wait_for(check, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the page")
-        time.sleep(0.05)
-    return value
-
-
 def csp_problems(driver: WebDriver) -> list[str]:
     return [
         entry["message"]
@@ -139,14 +100,15 @@ def csp_problems(driver: WebDriver) -> list[str]:
     ]
 
 
-def test_every_role_browses_its_pages_without_a_csp_violation(live, browser):
+def test_every_role_browses_its_pages_without_a_csp_violation(every_role_site, browser):
+    _app, live = every_role_site
     browser.get(live + "/login")
     assert csp_problems(browser) == []
     check_headers(urlopen(live + "/login").headers)
     for role in ROLES:
         browser.delete_all_cookies()
         browser.get(live + "/login")
-        browser.find_element(By.NAME, "username").send_keys(f"csp-{role}")
+        browser.find_element(By.NAME, "username").send_keys(f"{role}-user")
         browser.find_element(By.NAME, "password").send_keys(PASSWORD)
         browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
         wait_for(lambda: "/login" not in browser.current_url)
