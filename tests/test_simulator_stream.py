@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -243,3 +244,52 @@ def test_ivr_call_refuses_say_with_say_file(tmp_path) -> None:
     assert result.exit_code == 2 and "give --say or --say-file, not both" in result.output
     result = CliRunner().invoke(main, ["call", "--say-file", str(tmp_path / "absent.wav")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_ivr_call_says_the_phrase_over_the_stream_and_prints_it(monkeypatch, tmp_path) -> None:
+    from flask import Flask
+    from werkzeug.serving import make_server
+
+    from tests.harness import app_environ
+
+    webhooks = Flask(__name__)  # the webhooks' side: fixed TwiML per path
+
+    @webhooks.post("/voice/<name>")
+    def answer(name: str) -> str:
+        return TWIML[f"/voice/{name}"]
+
+    server = make_server("127.0.0.1", 0, webhooks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for key, value in app_environ("sqlite://", tmp_path).items():
+        monkeypatch.setenv(key, value)
+    try:
+        with media_server(after_media(100)) as (url, streams):
+            result = CliRunner().invoke(
+                main,
+                [
+                    "call",
+                    "--url",
+                    f"http://127.0.0.1:{server.server_port}",
+                    "--public-url",
+                    PUBLIC,
+                    "--media-url",
+                    url,
+                    "--fast",
+                    "--press",
+                    "@연금",
+                ],
+            )
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index(f"  🎙 stream to {STREAM_URL}")
+    assert lines[start - 1 : start + 2] == [
+        "  …  (silence)",
+        f"  🎙 stream to {STREAM_URL}",
+        "  🗣 says 연금",
+    ]
+    # --fast: frames sent before the phone saw the close count too.
+    assert re.fullmatch(r"  🎙 stream ended \(server\) after \d+\.\d\d s of audio", lines[start + 2])
+    assert lines[start + 3] == "  🔊 result"
+    assert len(streams[0].events("media")) == 100
