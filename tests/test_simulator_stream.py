@@ -65,7 +65,7 @@ class Received:
 
 @contextmanager
 def media_server(
-    done: Callable[[Received], bool], refuse: int = 0
+    done: Callable[[Received], bool], refuse: int = 0, close_code: int = 1000
 ) -> Iterator[tuple[str, list[Received]]]:
     """A WebSocket server on a free port that closes each stream once ``done`` says so."""
     streams: list[Received] = []
@@ -76,7 +76,7 @@ def media_server(
         for raw in ws:
             seen.messages.append((time.monotonic(), json.loads(raw)))
             if done(seen):
-                ws.close()
+                ws.close(close_code)
                 return
 
     def process_request(ws: ServerConnection, request) -> Response | None:
@@ -192,6 +192,18 @@ def test_the_caller_ends_a_stream_the_server_keeps_open_with_stop() -> None:
     (stop,) = seen.events("stop")
     assert stop["stop"] == {"accountSid": "AC" + "0" * 32, "callSid": record.sid}
     assert played.results[0].ended_by == "limit" and record.heard[-1] == "result"
+
+
+def test_a_stream_the_server_closes_with_an_error_code_says_which() -> None:
+    def refuse_the_token(seen: Received) -> bool:
+        return bool(seen.events("start"))
+
+    with media_server(refuse_the_token, close_code=1008) as (url, streams):
+        played = MediaStreams(fast=True, media_url=url)
+        record = phone(played).call(["@1"])
+    assert played.results[0].close_code == 1008
+    assert played.results[0].ended_by == "server, code 1008"
+    assert record.heard[-1] == "result"
 
 
 def test_a_refused_stream_goes_on_with_the_next_verb_as_twilio_does() -> None:

@@ -53,6 +53,7 @@ class StreamResult:
     messages: list[dict[str, Any]] = field(default_factory=list)  # everything sent, in order
     received: list[str] = field(default_factory=list)  # what the server sent back
     ended_by: str = ""  # "server" (it closed the socket), "limit", or the refusal
+    close_code: int | None = None  # the server's close code, when it closed the socket
 
 
 def sequence(audio: bytes, keys: str, limit_frames: int) -> Iterator[bytes | str]:
@@ -183,8 +184,10 @@ class MediaStreams:
                         _drain(ws, result)
                     result.ended_by = "limit"
                     send("stop", {"stop": call})
-                except ConnectionClosed:
-                    result.ended_by = "server"
+                except ConnectionClosed as exc:
+                    result.close_code = exc.rcvd.code if exc.rcvd else None
+                    closed = f", code {result.close_code}" if result.close_code != 1000 else ""
+                    result.ended_by = f"server{closed}"
         except InvalidStatus as exc:
             result.ended_by = f"refused: HTTP {exc.response.status_code}"
         except (InvalidHandshake, OSError, TimeoutError) as exc:
