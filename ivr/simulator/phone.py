@@ -13,10 +13,12 @@ from email.utils import format_datetime
 from twilio.request_validator import RequestValidator
 
 from ivr.simulator import somleng
+from ivr.simulator.stream import MediaStreams
 from ivr.simulator.wire import (
     MAX_REQUESTS,
     QUEUE_SID,
     SILENCE,
+    SPEAK,
     CallFailed,
     CallRecord,
     Step,
@@ -62,6 +64,8 @@ class Phone:
     - ``telephony``: ``"somleng"`` plays Somleng instead (:mod:`ivr.simulator.somleng`):
       UUID SIDs, its Record parameters, and a :class:`~ivr.simulator.somleng.TwimlRejected`
       failure on any TwiML it would not run as written.
+    - ``streams``: how ``<Connect><Stream>`` is played (ivr.simulator.stream; default:
+      real-time, signed on Twilio (Somleng does not sign the upgrade), the caller silent unless a key says ``@…``).
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class Phone:
         ask: Callable[[Step], str | None] | None = None,
         recorder: Callable[[], tuple[str, str, int]] | None = None,
         telephony: str = "twilio",
+        streams: MediaStreams | None = None,
     ) -> None:
         if telephony not in ("twilio", "somleng"):
             raise ValueError(f"unknown telephony {telephony!r}")
@@ -122,6 +127,7 @@ class Phone:
         self.between_rounds = between_rounds or (lambda phone, record, n: None)
         self.ask = ask
         self.recorder = recorder or self._recording
+        self.streams = streams or MediaStreams(signed=not self.somleng)
         self.pending: list[tuple[str, dict[str, str]]] = []  # asynchronous callbacks
 
     def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
@@ -215,14 +221,17 @@ class Phone:
                 self._log(record, Step("pause", attrs=attrs))
             elif tag == "Gather":
                 for inner in verb:
-                    self._log(record, Step(inner.tag.lower(), (inner.text or "").strip()))
+                    said = (inner.text or "").strip()
+                    self._log(record, Step(inner.tag.lower(), said, dict(inner.attrib)))
                 step = Step("gather", attrs=attrs)
                 self._log(record, step)
                 key = self._next_key(keys, step)
                 if key is None:
                     record.ended_by = "caller hung up"
                     return None
-                if key == SILENCE:
+                if key == SILENCE or key.startswith(SPEAK):
+                    if key != SILENCE:  # the caller waits to say it to the stream that follows
+                        keys.appendleft(key)
                     self._log(record, Step("silence"))
                     continue
                 num_digits = int(attrs.get("numDigits", "0") or 0)
@@ -239,6 +248,10 @@ class Phone:
                 if not self._pass(record, self.redirect_wait):
                     return None
                 return text, {}
+            elif tag == "Connect":
+                next_request = self.streams.play(self, record, verb, keys)
+                if next_request is not None:
+                    return next_request
             elif tag == "Dial":
                 next_request = self._dial(record, verb)
                 if next_request is not None:

