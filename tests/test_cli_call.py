@@ -65,7 +65,7 @@ def test_ivr_call_waits_in_the_agents_queue_as_twilio_does(monkeypatch, tmp_path
             f"  ⏳ waiting in queue jilin (position 1, {seconds} s in)",
             "  🔊 座席正忙，您当前排在第1位，请耐心等候。",
             "  🔊 请不要挂机，我们将尽快为您接通。",
-            "  …  (5 s of quiet)",
+            "  🔊 [plays hold_music.wav]",
         )
     ]
     assert lines[-1].endswith("ended: caller hung up in queue")
