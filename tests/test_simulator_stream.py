@@ -24,6 +24,7 @@ from ivr import mulaw
 from ivr.cli import call_keys, main
 from ivr.simulator import MediaStreams, Phone
 from ivr.simulator.utterance import SpeechUnavailable, ulaw_audio
+from tests.harness import wait_until
 
 PUBLIC = "https://hotline.example.cn"
 STREAM_URL = "wss://hotline.example.cn/voice/stream"
@@ -183,9 +184,7 @@ def test_the_caller_ends_a_stream_the_server_keeps_open_with_stop() -> None:
     with media_server(lambda seen: False) as (url, streams):
         played = MediaStreams(fast=True, media_url=url, limit=0.2)
         record = phone(played).call(["-"])
-        deadline = time.monotonic() + 5
-        while not streams[0].events("stop") and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: streams and streams[0].events("stop"), 5, "the stop message")
 
     (seen,) = streams
     assert len(seen.events("media")) == 10

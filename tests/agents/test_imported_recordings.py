@@ -345,8 +345,9 @@ def test_the_worker_starts_the_watched_folder_once_however_often_it_is_swept(
 
 
 def test_a_call_walked_to_an_agent_matches_the_file_the_switch_wrote(
-    app, agents, make_phone, folder
+    app, agents, make_phone, folder, at
 ):
+    at(2026, 11, 23, 10, 0)  # a Monday morning: option 0 is open
     agent = agents.add("zhao")
     call = make_phone(dial_recordings_url="").call(["0"])  # nothing recorded by the Dial
     write_wav(folder / f"{call.sid}.wav")

@@ -17,11 +17,12 @@ from ivr import mulaw
 DATA = Path(__file__).parent / "data"
 MENU = ["연금", "의료", "상담원", "실업", "산재", "출산", "임금", "카드"]
 YES_NO = ["예", "아니요"]
-HEARD = {  # file: (grammar, what the model hears)
+HEARD: dict[str, tuple[list[str], str | None]] = {  # file: (grammar, what is heard)
     "ko_pension.wav": (MENU, "연금"),
     "ko_medical.wav": (MENU, "의료"),
     "ko_agent.wav": (MENU, "상담원"),
-    "ko_unemployment.wav": (MENU, "임금"),  # 실업 said, another menu word heard
+    # 실업 said, another menu word heard (which one moves between runs: not pinned)
+    "ko_unemployment.wav": (MENU, None),
     "ko_yes.wav": (YES_NO, "예"),
     "ko_no.wav": (YES_NO, "아니요"),
     "ko_out_of_grammar.wav": (YES_NO, "아니요 아니요 예 아니요"),
@@ -53,4 +54,8 @@ def test_the_korean_model_hears_what_make_fixtures_measured(name: str) -> None:
     pcm = mulaw.decode(mulaw.encode(_pcm(name)))  # as a media stream carries it
     for start in range(0, len(pcm), 320):  # 20 ms frames
         recogniser.AcceptWaveform(pcm[start : start + 320])
-    assert json.loads(recogniser.FinalResult())["text"] == heard
+    text = json.loads(recogniser.FinalResult())["text"]
+    if heard is None:
+        assert text in MENU and text != "실업"
+    else:
+        assert text == heard
