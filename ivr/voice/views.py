@@ -20,6 +20,7 @@ from ivr.calls import store
 from ivr.calls.events import Event
 from ivr.calls.recorder import Recorder, RecordingUpdate
 from ivr.flows import FlowBundle, engine
+from ivr.flows.collect import KEYPAD
 from ivr.flows.turn import CallState, Turn
 from ivr.registry import LazyServices, registry
 from ivr.voice.security import request_key, twilio_webhook
@@ -47,6 +48,7 @@ def new_turn(state: CallState) -> Turn:
     elif any(node not in flows.nodes for node in state.stack):  # menus removed since
         state = replace(state, stack=tuple(n for n in state.stack if n in flows.nodes))
     settings = current_app.config["SETTINGS"]
+    plugins = registry(current_app)
     return Turn(
         bundle=flows,
         state=state,
@@ -59,8 +61,9 @@ def new_turn(state: CallState) -> Turn:
             "voicemail_max_seconds": settings.voicemail_max_seconds,
             "recording_callback": f"{settings.public_url}/voice/recording",
         },
-        services=LazyServices(registry(current_app).services),
+        services=LazyServices(plugins.services),
         platform=current_app.extensions["ivr.telephony"].platform,
+        collector=plugins.collector or KEYPAD,
     )
 
 
