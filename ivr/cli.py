@@ -205,7 +205,22 @@ def serve(bind: str, workers: int) -> None:
 @main.command("call", with_appcontext=False)
 @click.option("--url", help="A running server (e.g. http://127.0.0.1:5000); default: in-process.")
 @click.option("--public-url", help="The URL Twilio would sign (default: IVR_PUBLIC_URL).")
-@click.option("--press", help="Keys to press, comma-separated: 1,*,0431#  (- = silence).")
+@click.option(
+    "--press",
+    help="Keys to press, comma-separated: 1,*,0431#  (- = silence; @养老 says it, @X.wav plays "
+    "it, @1 presses 1, at the next speech menu's stream).",
+)
+@click.option("--say", help="What the caller says at the first speech menu (espeak-ng).")
+@click.option(
+    "--say-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A WAV the caller plays at the first speech menu instead (any rate; resampled).",
+)
+@click.option("--fast", is_flag=True, help="Stream the caller's audio without real-time pace.")
+@click.option(
+    "--media-url",
+    help="Open media streams here (e.g. ws://127.0.0.1:5001) instead of the TwiML's wss:// host.",
+)
 @click.option("--from", "caller", default="+8643188881234", show_default=True)
 @click.option("--to", "called", default="+8643112333", show_default=True)
 @click.option(
@@ -225,6 +240,10 @@ def call(
     url: str | None,
     public_url: str | None,
     press: str | None,
+    say: str | None,
+    say_file: str | None,
+    fast: bool,
+    media_url: str | None,
     caller: str,
     called: str,
     dial_status: str,
@@ -234,9 +253,13 @@ def call(
 
     In a queue the caller hears what the wait URL answers, round after round,
     until it says <Leave/> or the caller gives up after --queue-rounds rounds.
+    At a speech menu the caller's audio goes over the media stream as the
+    platform sends it (20 ms frames of 8 kHz μ-law).
     """
-    from ivr.simulator import CallFailed, Phone, flask_transport, http_transport
+    from ivr.simulator import CallFailed, MediaStreams, Phone, flask_transport, http_transport
+    from ivr.simulator.utterance import SpeechUnavailable
 
+    keys = call_keys(press, say, say_file)
     settings = _settings()
     public = public_url or (url if url and public_url is None else None) or settings.public_url
     if url:
@@ -256,7 +279,14 @@ def call(
         elif step.verb == "pause":
             click.echo(f"  …  ({step.attrs.get('length', '1')} s of quiet)")
         elif step.verb == "press":
-            click.echo(f"  ☎  pressed {step.text}")
+            during = " (while the stream listens)" if step.attrs.get("during") else ""
+            click.echo(f"  ☎  pressed {step.text}{during}")
+        elif step.verb == "stream":
+            click.echo(f"  🎙 stream to {step.text}")
+        elif step.verb == "speak":
+            click.echo(f"  🗣 {step.attrs['verb']} {step.text}")
+        elif step.verb == "streamed":
+            click.echo(f"  🎙 stream ended ({step.text}) after {step.attrs['seconds']} s of audio")
         elif step.verb == "silence":
             click.echo("  …  (silence)")
         elif step.verb in ("dial", "enqueue"):
@@ -272,7 +302,9 @@ def call(
     def ask(_step) -> str | None:
         if not sys.stdin.isatty():
             return None
-        answer = click.prompt("keys (- silence, q hang up)", default="-", show_default=False)
+        answer = click.prompt(
+            "keys (- silence, @养老 speak, q hang up)", default="-", show_default=False
+        )
         return None if answer.strip().lower() == "q" else answer.strip()
 
     phone = Phone(
@@ -285,10 +317,12 @@ def call(
         queue_rounds=queue_rounds,
         on_step=show,
         ask=None if press is not None else ask,
+        streams=MediaStreams(fast=fast, media_url=media_url, locale=settings.default_locale),
     )
-    keys = [k.strip() for k in press.split(",")] if press else []
     try:
         record = phone.call(keys)
+    except SpeechUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
     except CallFailed as exc:
         if exc.status == 403:
             raise click.ClickException(
@@ -302,3 +336,16 @@ def call(
             "to call the app in this process)"
         ) from exc
     click.echo(f"call {record.sid} ended: {record.ended_by}")
+
+
+def call_keys(press: str | None, say: str | None, say_file: str | None) -> list[str]:
+    """What ``ivr call`` does, in order: ``--say``/``--say-file`` first (as ``@…``), then ``--press``."""
+    if say and say_file:
+        raise click.UsageError("give --say or --say-file, not both")
+    if say_file and not say_file.lower().endswith(".wav"):
+        raise click.UsageError("--say-file takes a .wav file")
+    keys = [f"@{say or say_file}"] if say or say_file else []
+    presses = [key.strip() for key in press.split(",")] if press else []
+    if "@" in presses:
+        raise click.UsageError("--press: @ needs what to say, e.g. @养老")
+    return keys + presses

@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterable
 
 from twilio.request_validator import RequestValidator
 
+from ivr.simulator.stream import MediaStreams
 from ivr.simulator.wire import (
     MAX_REQUESTS,
     QUEUE_SID,
     SILENCE,
+    SPEAK,
     CallFailed,
     CallRecord,
     Step,
@@ -43,7 +45,9 @@ class Phone:
     - ``on_step(step)``: each thing the caller hears or does;
     - ``on_dial(record, step)``: a Dial is connected (before its action is posted);
     - ``between_rounds(phone, record, round)``: after each queue round that did not leave;
-    - ``ask(step)``: the next keys when ``presses`` run out (None: hang up).
+    - ``ask(step)``: the next keys when ``presses`` run out (None: hang up);
+    - ``streams``: how ``<Connect><Stream>`` is played (ivr.simulator.stream; default:
+      real-time, signed, the caller silent unless a key says ``@…``).
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class Phone:
         on_dial: Callable[[CallRecord, Step], None] | None = None,
         between_rounds: Callable[[Phone, CallRecord, int], None] | None = None,
         ask: Callable[[Step], str | None] | None = None,
+        streams: MediaStreams | None = None,
     ) -> None:
         self.transport = transport
         self.public_url = public_url.rstrip("/")
@@ -86,6 +91,7 @@ class Phone:
         self.on_dial = on_dial or (lambda record, step: None)
         self.between_rounds = between_rounds or (lambda phone, record, n: None)
         self.ask = ask
+        self.streams = streams or MediaStreams()
         self.pending: list[tuple[str, dict[str, str]]] = []  # asynchronous callbacks
 
     def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
@@ -156,14 +162,17 @@ class Phone:
                 self._log(record, Step("pause", attrs=attrs))
             elif tag == "Gather":
                 for inner in verb:
-                    self._log(record, Step(inner.tag.lower(), (inner.text or "").strip()))
+                    said = (inner.text or "").strip()
+                    self._log(record, Step(inner.tag.lower(), said, dict(inner.attrib)))
                 step = Step("gather", attrs=attrs)
                 self._log(record, step)
                 key = self._next_key(keys, step)
                 if key is None:
                     record.ended_by = "caller hung up"
                     return None
-                if key == SILENCE:
+                if key == SILENCE or key.startswith(SPEAK):
+                    if key != SILENCE:  # the caller waits to say it to the stream that follows
+                        keys.appendleft(key)
                     self._log(record, Step("silence"))
                     continue
                 num_digits = int(attrs.get("numDigits", "0") or 0)
@@ -176,6 +185,10 @@ class Phone:
                 return attrs["action"], {"Digits": digits}
             elif tag == "Redirect":
                 return text, {}
+            elif tag == "Connect":
+                next_request = self.streams.play(self, record, verb, keys)
+                if next_request is not None:
+                    return next_request
             elif tag == "Dial":
                 next_request = self._dial(record, verb)
                 if next_request is not None:

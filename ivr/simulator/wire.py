@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 # transport(url, params, headers) -> (status code, body text)
 Transport = Callable[[str, dict[str, str], dict[str, str]], tuple[int, str]]
 SILENCE = "-"
+SPEAK = "@"  # a key that is what the caller does at the next <Connect><Stream>
 MAX_REQUESTS = 200
 QUEUE_SID = "QU" + "0" * 32
 
