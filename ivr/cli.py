@@ -169,6 +169,8 @@ def flows_check(directory: str | None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     bundle = app.extensions["ivr.flows"]
+    for warning in app.extensions.get("ivr.flows.warnings", []):  # a domain's, file:line: reason
+        click.echo(f"warning: {warning}", err=True)
     locales = ", ".join(bundle.prompts.by_locale)
     click.echo(
         f"ok: {bundle.id}: {len(bundle.nodes)} nodes, locales {locales}, "

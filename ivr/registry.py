@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from ivr.calls.events import Event
     from ivr.calls.models import Call
+    from ivr.flows.collect import Collector
     from ivr.flows.loader import FlowBundle
     from ivr.flows.types import NodeType
 
@@ -52,6 +53,8 @@ class Registry:
     demos: list[click.Command] = field(default_factory=list)
     # The recording kind of messages callers leave after the beep (a callback with no ?kind=).
     message_kind: str = ""
+    # How the turns' nodes ask for answers (a domain's, e.g. speech); None: the keypad.
+    collector: Collector | None = None
 
     def add_node_types(self, *types: type[NodeType]) -> None:
         for node_type in types:

@@ -45,6 +45,8 @@ class Menu(NodeType):
 
     name = "menu"
     required = {"prompt": "prompt", "options": "options"}
+    optional = {"speech": "data"}  # what callers may say instead (a domain reads it)
+    placeholders = frozenset({"choice"})  # what was heard, read back (speech menus)
     takes_input = True
 
     def prompts(self, turn: Turn) -> list[tuple[str, dict[str, str]]]:
@@ -80,6 +82,7 @@ class Topic(Menu):
 
     name = "topic"
     required = {"prompt": "prompt", "next": "node"}
+    optional = {}
 
     def prompts(self, turn: Turn) -> list[tuple[str, dict[str, str]]]:
         return [(turn.node["prompt"], {}), ("topic_footer", {})]
@@ -100,6 +103,7 @@ class AreaCode(CountedEntry):
         "after": "node",
         "on_fail": "node",
     }
+    optional = {"speech": "data"}  # centres by name (a domain reads it)
     takes_input = True
     TRIES = 2
     failed_event = "area-code-failed"

@@ -21,7 +21,8 @@ from ivr.flows.yamlfile import FlowFileError, Located, check_keys, load_mapping,
 
 FLOW_FILE = "hotline.yaml"
 TARGET = re.compile(r"\+?\d{3,15}|sip:\S+")
-FIELD_KINDS = {"node", "prompt", "schedule", "options", "int", "flag", "target"}
+# data: a mapping that the domain reading it checks (a flow_data loader, ivr.registry)
+FIELD_KINDS = {"node", "prompt", "schedule", "options", "int", "flag", "target", "data"}
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,8 @@ def _check_node(
             raise spec.error(f"node {node_id!r}: {key}: expected a whole number 1-3600", key)
         if field_kind == "flag" and not isinstance(value, bool):
             raise spec.error(f"node {node_id!r}: {key}: expected true or false", key)
+        if field_kind == "data" and not isinstance(value, Located):
+            raise spec.error(f"node {node_id!r}: {key}: expected a mapping", key)
         if field_kind == "target" and not TARGET.fullmatch(str(value)):
             raise spec.error(f"node {node_id!r}: {key}: expected +number or sip: address", key)
         if field_kind == "options":

@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 MAX_STACK = 12
 # A recording to confirm (Twilio's RE..., Somleng's UUID), or the centre whose agents a call
 # waits for (C0431, Cprovincial), a personal number's lock row (PA17), a fax document and
-# number (FX1-0431…).
+# number (FX1-0431…), a menu's second spoken try (S2) or its keys only (K) once speech was
+# not understood.
 REF = re.compile(
-    rf"(RE[0-9a-f]{{32}}|{UUID}|C(?:0\d{{2,3}}|provincial)|PA\d{{1,12}}|FX\d{{1,2}}(?:-\d{{7,12}})?)?"
+    rf"(RE[0-9a-f]{{32}}|{UUID}|C(?:0\d{{2,3}}|provincial)|PA\d{{1,12}}|FX\d{{1,2}}(?:-\d{{7,12}})?|S2|K)?"
 )
 # The last path segment of a recording URL that names the recording (Somleng's), extension aside.
 RECORDING_IN_URL = re.compile(rf"/({UUID})(?:\.(?:wav|mp3))?")

@@ -20,6 +20,7 @@ from ivr.calls import store
 from ivr.calls.events import Event
 from ivr.calls.recorder import Recorder, RecordingUpdate
 from ivr.flows import FlowBundle, engine
+from ivr.flows.collect import KEYPAD
 from ivr.flows.turn import SILENCE_SECONDS, CallState, Turn
 from ivr.registry import LazyServices, registry
 from ivr.voice import silence
@@ -48,6 +49,7 @@ def new_turn(state: CallState) -> Turn:
     elif any(node not in flows.nodes for node in state.stack):  # menus removed since
         state = replace(state, stack=tuple(n for n in state.stack if n in flows.nodes))
     settings = current_app.config["SETTINGS"]
+    plugins = registry(current_app)
     return Turn(
         bundle=flows,
         state=state,
@@ -61,8 +63,9 @@ def new_turn(state: CallState) -> Turn:
             "recording_callback": f"{settings.public_url}/voice/recording",
             "silence_url": f"{settings.public_url}/voice/silence",
         },
-        services=LazyServices(registry(current_app).services),
+        services=LazyServices(plugins.services),
         platform=current_app.extensions["ivr.telephony"].platform,
+        collector=plugins.collector or KEYPAD,
     )
 
 
