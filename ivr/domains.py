@@ -36,6 +36,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("ivr.complaints", web="webapp.tickets"),
     Domain("ivr.agents", web="webapp.agents"),
     Domain("ivr.inspection", web="webapp.inspection"),
+    Domain("ivr.analytics", web="webapp.analytics"),
 )
 
 

@@ -1,0 +1,10 @@
+"""How callers move through the hotline: the flow drawn with its traffic, centre
+statistics and one call's trace, all from the call events the server records."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass

@@ -1,0 +1,9 @@
+"""Team leaders' and managers' pages: the flow and its traffic, statistics, call traces."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass
