@@ -6,4 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from webapp import register_private
+    from webapp.analytics.flows import bp as flows_bp
+
+    register_private(app, flows_bp)
