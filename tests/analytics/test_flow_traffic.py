@@ -236,3 +236,15 @@ def test_only_admins_and_team_leaders_see_the_flow(app, users, role):
 def test_anonymous_visitors_are_sent_to_log_in(app):
     response = app.test_client().get("/flows/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_drawing_is_made_once_per_flows_version_and_locale(app, users, monkeypatch, tmp_path):
+    client = logged_in(app, "admin")
+    assert "<svg" in client.get("/flows/").get_data(as_text=True)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot from here on
+    assert "<svg" in client.get("/flows/").get_data(as_text=True)  # the cached drawing
+    english = client.get("/flows/?locale=en-US")  # never drawn: dot would be needed
+    assert english.status_code == 200
+    html = english.get_data(as_text=True)
+    assert "<svg" not in html
+    assert 'id="dot-missing"' in html and "apt-get install graphviz" in html
