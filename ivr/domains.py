@@ -37,6 +37,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("ivr.agents", web="webapp.agents"),
     Domain("ivr.inspection", web="webapp.inspection"),
     Domain("ivr.speechnav"),
+    Domain("ivr.analytics", web="webapp.analytics"),
 )
 
 

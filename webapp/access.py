@@ -76,6 +76,8 @@ PERMISSIONS = permission_table(
         "inspection.entries": ("admin", "team_leader"),
         # One's own results and graded calls, the inspectors unnamed.
         "inspection.own_results": ("agent",),
+        # The flow drawn with its traffic, and trial calls through it (/flows/).
+        "flows.view": ("admin", "team_leader"),
     }
 )
 
@@ -159,6 +161,12 @@ PAGES = page_table(
         "inspection.own_results",
         "我的考核 My results",
         "您每月的考核结果和被评分的通话。 Your monthly results and your graded calls.",
+    ),
+    Page(
+        "flows.index",
+        "flows.view",
+        "来电流程 The flow",
+        "流程图、各节点来电流量和试拨。 The call flow drawn, how callers move through it, and a trial call.",
     ),
 )
 

@@ -30,7 +30,16 @@ from tests.inspection.conftest import MONTH, rendered  # noqa: F401 - the demo a
 from tests.webapp.conftest import log_in
 
 WALKED = ("anonymous", *ROLES)  # the columns of EXPECTED
-WEB_BLUEPRINTS = {"webapp", "auth", "staff", "selfservice", "inspection", "agents", "tickets"}
+WEB_BLUEPRINTS = {
+    "webapp",
+    "auth",
+    "staff",
+    "selfservice",
+    "inspection",
+    "agents",
+    "tickets",
+    "flows",
+}
 LAST = ("POST /logout",)  # walked last: it ends the session
 
 # "METHOD rule [variant]": statuses for anonymous, admin, inspector, team_leader, staff, agent
@@ -41,6 +50,12 @@ EXPECTED = {
     "GET /agents/me": "302 403 403 403 403 200",
     "POST /agents/me/status": "302 403 403 403 403 302",
     "GET /agents/static/<path:filename>": "200 200 200 200 200 200",
+    "GET /flows/": "302 200 403 200 403 403",
+    "GET /flows/static/<path:filename>": "200 200 200 200 200 200",
+    "POST /flows/try/hangup": "302 200 403 200 403 403",
+    "POST /flows/try/keys": "302 409 403 409 403 403",  # no trial call going
+    "POST /flows/try/silence": "302 409 403 409 403 403",
+    "POST /flows/try/start": "302 200 403 200 403 403",
     "GET /inspection/": "302 302 302 302 403 302",
     "GET /inspection/<month>/agents/<int:agent_id> own": "302 200 200 200 403 200",
     "GET /inspection/<month>/agents/<int:agent_id> other": "302 200 200 200 403 403",
@@ -232,7 +247,14 @@ def test_every_rule_answers_each_role_as_before(app: Flask, world):
 NAV = re.compile(r'<ul class="links">(.*?)</ul>', re.S)
 OFFERED = {
     "admin": {
-        "nav": ["/agents/", "/inspection/", "/selfservice/fax", "/staff/voicemail", "/tickets/"],
+        "nav": [
+            "/agents/",
+            "/flows/",
+            "/inspection/",
+            "/selfservice/fax",
+            "/staff/voicemail",
+            "/tickets/",
+        ],
         "home voicemail link": True,
         "samples draw form": True,
         "samples inspector choice": True,
@@ -255,7 +277,14 @@ OFFERED = {
         "sample redraw form": True,
     },
     "team_leader": {
-        "nav": ["/agents/", "/inspection/", "/selfservice/fax", "/staff/voicemail", "/tickets/"],
+        "nav": [
+            "/agents/",
+            "/flows/",
+            "/inspection/",
+            "/selfservice/fax",
+            "/staff/voicemail",
+            "/tickets/",
+        ],
         "home voicemail link": True,
         "samples draw form": False,
         "samples inspector choice": False,

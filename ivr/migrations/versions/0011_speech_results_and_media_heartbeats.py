@@ -1,15 +1,15 @@
 """speech navigation: stream results and the media process's heartbeat (no Redis)
 
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-02 12:00:00.000000
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-30 09:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
