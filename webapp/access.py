@@ -76,6 +76,14 @@ PERMISSIONS = permission_table(
         "inspection.entries": ("admin", "team_leader"),
         # One's own results and graded calls, the inspectors unnamed.
         "inspection.own_results": ("agent",),
+        # Find calls and read a call's trace: each call as the three below allow.
+        "calls.trace": ("admin", "team_leader", "inspector", "agent"),
+        # Every call's trace, with the caller's number in full.
+        "calls.trace_all": ("admin", "team_leader"),
+        # The traces of the calls one sampled.
+        "calls.trace_sampled": ("inspector",),
+        # The traces of the calls one took.
+        "calls.trace_own": ("agent",),
     }
 )
 
@@ -153,6 +161,24 @@ PAGES = page_table(
         "inspection.reports",
         "月度报表 Monthly report",
         "各咨询员本月的分项得分、总分、等级和趋势。 Every agent's section scores, total, grade and trend.",
+    ),
+    Page(
+        "trace.index",
+        "calls.trace_all",
+        "通话轨迹 Call trace",
+        "按来电号码或通话编号查找通话，查看每一步。 Find a call by caller number or CallSid and see every step.",
+    ),
+    Page(
+        "trace.index",
+        "calls.trace_sampled",
+        "通话轨迹 Call trace",
+        "您抽样的通话的每一步。 Every step of the calls you sampled, by caller number or CallSid.",
+    ),
+    Page(
+        "trace.index",
+        "calls.trace_own",
+        "通话轨迹 Call trace",
+        "您接听的通话的每一步。 Every step of the calls you took, by caller number or CallSid.",
     ),
     Page(
         "inspection.mine",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from webapp.analytics import trace
+
 
 def init_app(app: Flask) -> None:
-    pass
+    trace.init_app(app)
