@@ -192,9 +192,12 @@ def _step(
         label, group = f"语音识别 Speech: {event.kind.removeprefix(SPEECH)}", "speech"
     keys = event.digits or ""
     details = tuple(
-        (DETAIL_NAMES.get(name, name), HIDDEN if sensitive and _DIGITS.search(v) else v)
+        (
+            DETAIL_NAMES.get(name, name),
+            HIDDEN if sensitive and _DIGITS.search(str(value)) else _value(name, value, agents),
+        )
         for name, value in sorted((event.detail or {}).items())
-        if (v := _value(name, value, agents)) != ""
+        if value != ""
     )
     return Step(
         at=event.created_at,

@@ -35,6 +35,8 @@ from tests.accounts.conftest import PASSWORD as ACCOUNT_PASSWORD
 from tests.agents.conftest import MEDIA
 from tests.harness import AUTH_TOKEN, PASSWORD, PUBLIC_URL, log_in
 
+pytestmark = pytest.mark.sqlite  # run again on SQLite by scripts/test
+
 CALLER = "+8643262012345"  # a Jilin City (0432) landline
 OTHER_CALL = "CA" + "e" * 32
 
