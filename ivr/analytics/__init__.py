@@ -7,4 +7,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from ivr.analytics import events
+    from ivr.registry import registry
+
+    registry(app).on_events(events.END_KINDS, events.record_end)
