@@ -47,11 +47,15 @@ KINDS: dict[str, tuple[str, str]] = {
     "queue-timeout": ("排队超时 Queue wait too long", "queue"),
     "queue-lost": ("离开排队 Left the queue", "queue"),
     "queue-overflow": ("溢出 Overflowed", "queue"),
+    "queue-left": ("离开排队 Left the queue", "queue"),
     "agent-claimed": ("座席接起 An agent was found", "agent"),
-    "agent-dial": ("呼叫座席 Agent's phone rung", "agent"),
+    "agent-dial": ("呼叫座席 Offered to an agent", "agent"),
+    "agent-answered": ("座席接听 Agent answered", "agent"),
+    "agent-missed": ("座席未接 Agent did not answer", "agent"),
     "dial": ("转接 Transferred", "agent"),
     "connect-result": ("转接结果 Transfer ended", "agent"),
     "status": ("通话状态 Call status", "status"),
+    "end": ("通话结束 Call ended", "status"),
     "recording": ("录音 Recording stored", "recording"),
     "fallback": ("故障应答 Fallback answered", "invalid"),
     "voicemail-empty": ("空留言 Nothing recorded", "recording"),
@@ -81,6 +85,8 @@ DETAIL_NAMES = {
     "wait": "等待 Wait",
     "talk": "通话 Talk",
     "result": "结果 Result",
+    "outcome": "结果 Outcome",
+    "duration": "时长 Length",
     "target": "去向 To",
     "status": "状态 Status",
     "queue": "队列 Queue",
@@ -144,6 +150,7 @@ class Summary:
     silent: int
     positions: tuple[int, ...]  # places in line announced
     longest_wait: int | None  # seconds
+    talk: int | None  # seconds from the offer to the agent to the end of their call
     agents: tuple[str, ...]
     speech: tuple[str, ...]  # "speech-…: phrase (confidence)"
 
@@ -216,8 +223,15 @@ def _summary(rows: Rows, steps: Sequence[Step]) -> Summary:
     options, positions, speech = [], [], []
     waits: list[int] = []
     agent_ids: dict[int, None] = {}
+    offered: datetime | None = None
+    talk: int | None = None
     for event, step in zip(rows.events, steps, strict=True):
         detail = event.detail or {}
+        if event.kind == "agent-dial":
+            offered = event.created_at
+        elif event.kind == "agent-answered" and offered is not None:
+            talk = (talk or 0) + int((event.created_at - offered).total_seconds())
+            offered = None
         if event.kind == "option":
             options.append(f"{event.node} → {step.keys}")
         if isinstance(detail.get("position"), int):
@@ -241,6 +255,7 @@ def _summary(rows: Rows, steps: Sequence[Step]) -> Summary:
         silent=sum(1 for e in rows.events if e.kind in ("silence", "silence-hangup")),
         positions=tuple(positions),
         longest_wait=max(waits) if waits else None,
+        talk=talk,
         agents=tuple(rows.agents.get(a, f"#{a}") for a in agent_ids),
         speech=tuple(speech),
     )

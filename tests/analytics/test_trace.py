@@ -149,7 +149,7 @@ def test_a_walked_call_shows_every_step_with_the_account_keys_hidden(app, queued
     assert status == 200
     walked = steps(html)
     kinds = [kind for kind, _, _ in walked]
-    assert kinds[0] == "incoming" and kinds[-1] == "status"
+    assert kinds[0] == "incoming" and kinds[-2:] == ["status", "end"]
     assert ("invalid", "main_menu", "7") in walked
     assert ("silence", "main_menu", "") in walked
     assert ("option", "main_menu", "4") in walked
@@ -157,9 +157,13 @@ def test_a_walked_call_shows_every_step_with_the_account_keys_hidden(app, queued
     assert account_keys and set(account_keys) == {"***"}  # the number, the password
     assert "account-lookup" in kinds and "back" in kinds
     assert ("option", "main_menu", "0") in walked
-    for kind in ("route", "enqueue", "queue-wait", "agent-claimed", "agent-dial", "connect-result"):
+    order = ("route", "enqueue", "queue-wait", "agent-claimed", "queue-left", "agent-dial")
+    order += ("agent-answered", "end")
+    for kind in order:
         assert kind in kinds, kind
-    assert kinds.index("enqueue") < kinds.index("queue-wait") < kinds.index("agent-dial")
+    assert [kinds.index(kind) for kind in order] == sorted(kinds.index(kind) for kind in order)
+    assert kinds.count("connect-result") == 2  # the queue's Leave, then the agent's call
+    assert "结果 Outcome: answered" in html  # how the caller left the queue
     # Neither the personal number (nor its tail) nor a password appears anywhere.
     for secret in (NUMBER, NUMBER[-8:], WRONG, ACCOUNT_PASSWORD):
         assert secret not in html
@@ -168,6 +172,7 @@ def test_a_walked_call_shows_every_step_with_the_account_keys_hidden(app, queued
     assert re.search(r"Invalid rounds</dt><dd>1<", summary)
     assert re.search(r"Silent rounds</dt><dd>1<", summary)
     assert "1001 agent-user" in summary  # the agent who took it
+    assert re.search(r"Talk time</dt><dd>0:00<", summary)  # the frozen clock did not move
     assert "排队位置 Position: 1" in html
     assert "2026-11-23 10:00:00 +08:00" in html  # the centre's time, with its offset
     assert CALLER in html  # admins see the caller's number in full

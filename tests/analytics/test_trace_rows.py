@@ -34,6 +34,8 @@ def test_keys_at_a_sensitive_node_are_hidden_whatever_the_row_holds():
             event(9, "invalid", "fax", "13904311234", reason="mobile"),
             event(12, "speech-heard", "main_menu", phrase="养老", confidence=0.9),
             event(14, "agent-offered", "agent", agent=7, waited=31),
+            event(15, "agent-dial", "agent", agent=7),
+            event(75, "agent-answered", "agent", agent=7),
         ],
         agents={7: "1001 王芳"},
     )
@@ -48,6 +50,7 @@ def test_keys_at_a_sensitive_node_are_hidden_whatever_the_row_holds():
     assert (offered.label, offered.seconds) == ("agent-offered", 14.0)
     assert dict(offered.details) == {"座席 Agent": "1001 王芳", "已等待 Waited": "31 s"}
     assert trace.summary.agents == ("1001 王芳",) and trace.summary.longest_wait == 31
+    assert trace.summary.talk == 60
     assert trace.summary.invalid == 1 and trace.summary.speech
 
 
