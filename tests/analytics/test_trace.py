@@ -201,6 +201,15 @@ def test_a_complaint_call_links_to_its_ticket_and_the_ticket_back(app, client, u
     assert f'href="/calls/{call.sid}"' in html
 
 
+def test_a_trial_call_says_so(app, client, data, users):
+    call = phone(client).call(["1", "*"])
+    admin = login(app, "admin-user")
+    assert 'id="trial"' not in page(admin, f"/calls/{call.sid}")[1]
+    with data() as session:
+        session.scalars(select(Call).where(Call.sid == call.sid)).one().trial = True
+    assert "试拨 Trial call" in page(admin, f"/calls/{call.sid}")[1]
+
+
 def test_speech_outcomes_appear_as_they_are_recorded(app, client, data, users):
     call = phone(client).call(["1", "*"])
     with data() as session:
