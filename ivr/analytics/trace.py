@@ -110,7 +110,6 @@ class RecordingRef:
     """A stored recording of the call: which kind, its row, and whether it can be played."""
 
     kind: str  # the registered recording kind ("voicemail", "agent-call")
-    object_type: str  # its audit name ("voicemail", "call_recording")
     id: int
     created_at: datetime
     duration: float | None
@@ -328,7 +327,6 @@ def load(session: Session, call: Call, recording_kinds: Mapping[str, Any]) -> Ro
         (
             RecordingRef(
                 kind=kind,
-                object_type=row.__tablename__.removesuffix("s"),
                 id=row.id,
                 created_at=row.created_at,
                 duration=row.duration,

@@ -150,6 +150,7 @@ def audio(sid: str, kind: str, recording_id: int):
     row = session.get(model, recording_id) if model is not None else None
     if row is None or (row.call_id != found.id and row.call_sid != found.sid):
         abort(404)
+    # Audited under the names the voicemail and inspection pages use: voicemail, call_recording.
     return send_recording(row, row.__tablename__.removesuffix("s"), row.id, call_id=found.id)
 
 
