@@ -346,6 +346,11 @@ def complaints(period: Period, now: datetime) -> Any:
     ).group_by(tickets.category, tickets.centre)
 
 
+def _whole(value: Any) -> Any:
+    """A sum or maximum as an int (PostgreSQL's sums of integers are numeric), or None."""
+    return None if value is None else int(value)
+
+
 def report(
     db: Session,
     period: Period,
@@ -361,7 +366,7 @@ def report(
     result.by_hour = {hour: Figures() for hour in range(24)}
     names = [item.name for item in fields(Figures)]
     for row in db.execute(hourly(period, top_menus(bundle), service_level_seconds)).mappings():
-        figures = Figures(**{name: row[name] for name in names})
+        figures = Figures(**{name: _whole(row[name]) for name in names})
         result.by_centre.setdefault(row["centre"], Figures()).add(figures)
         if centre and row["centre"] != centre:
             continue
@@ -374,7 +379,7 @@ def report(
     for row in db.execute(complaints(period, now or datetime.now(UTC))).mappings():
         if centre and (row["centre"] or "") != centre:
             continue
-        tickets = ComplaintFigures(**{name: row[name] or 0 for name in counted})
+        tickets = ComplaintFigures(**{name: _whole(row[name]) or 0 for name in counted})
         result.complaints.setdefault(row["category"], ComplaintFigures()).add(tickets)
         result.complaints_total.add(tickets)
     return result

@@ -41,6 +41,7 @@ WEB_BLUEPRINTS = {
     "agents",
     "tickets",
     "trace",
+    "stats",
 }
 LAST = ("POST /logout",)  # walked last: it ends the session
 
@@ -88,6 +89,9 @@ EXPECTED = {
     "POST /staff/voicemail/<int:message_id>/handle": "302 302 403 302 302 403",
     "POST /staff/voicemail/<int:message_id>/reopen": "302 302 403 302 302 403",
     "GET /static/webapp/<path:filename>": "200 200 200 200 200 200",
+    "GET /stats/": "302 200 403 200 403 403",
+    "GET /stats/static/<path:filename>": "200 200 200 200 200 200",
+    "GET /stats/stats.csv": "302 200 403 200 403 403",
     "GET /tickets/": "302 200 403 200 200 200",
     "GET /tickets/<int:ticket_id> own": "302 200 403 200 200 200",
     "GET /tickets/<int:ticket_id> other": "302 200 403 200 200 403",

@@ -8,4 +8,8 @@ from webapp.analytics import trace
 
 
 def init_app(app: Flask) -> None:
+    from webapp import register_private
+    from webapp.analytics import stats
+
+    register_private(app, stats.bp)
     trace.init_app(app)
