@@ -78,6 +78,16 @@ PERMISSIONS = permission_table(
         "inspection.own_results": ("agent",),
         # The flow drawn with its traffic, and trial calls through it (/flows/).
         "flows.view": ("admin", "team_leader"),
+        # Find calls and read a call's trace: each call as the three below allow.
+        "calls.trace": ("admin", "team_leader", "inspector", "agent"),
+        # Every call's trace, with the caller's number in full.
+        "calls.trace_all": ("admin", "team_leader"),
+        # The traces of the calls one sampled.
+        "calls.trace_sampled": ("inspector",),
+        # The traces of the calls one took.
+        "calls.trace_own": ("agent",),
+        # The centre statistics: every centre's calls, queues and complaints, by day and hour.
+        "analytics.stats": ("admin", "team_leader"),
     }
 )
 
@@ -157,6 +167,24 @@ PAGES = page_table(
         "各咨询员本月的分项得分、总分、等级和趋势。 Every agent's section scores, total, grade and trend.",
     ),
     Page(
+        "trace.index",
+        "calls.trace_all",
+        "通话轨迹 Call trace",
+        "按来电号码或通话编号查找通话，查看每一步。 Find a call by caller number or CallSid and see every step.",
+    ),
+    Page(
+        "trace.index",
+        "calls.trace_sampled",
+        "通话轨迹 Call trace",
+        "您抽样的通话的每一步。 Every step of the calls you sampled, by caller number or CallSid.",
+    ),
+    Page(
+        "trace.index",
+        "calls.trace_own",
+        "通话轨迹 Call trace",
+        "您接听的通话的每一步。 Every step of the calls you took, by caller number or CallSid.",
+    ),
+    Page(
         "inspection.mine",
         "inspection.own_results",
         "我的考核 My results",
@@ -167,6 +195,12 @@ PAGES = page_table(
         "flows.view",
         "来电流程 The flow",
         "流程图、各节点来电流量和试拨。 The call flow drawn, how callers move through it, and a trial call.",
+    ),
+    Page(
+        "stats.index",
+        "analytics.stats",
+        "统计 Centre statistics",
+        "各中心每日、每小时的来电、排队、接听和投诉办理情况。 Every centre's calls, queues, answers and complaints by day and hour.",
     ),
 )
 

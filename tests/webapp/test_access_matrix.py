@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -22,6 +23,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from ivr.agents.models import Agent, CallRecording
+from ivr.calls.models import Call
 from ivr.complaints import service
 from ivr.inspection.sampling import active_samples, draw_month
 from ivr.staff.models import ROLES, User
@@ -39,6 +41,8 @@ WEB_BLUEPRINTS = {
     "agents",
     "tickets",
     "flows",
+    "trace",
+    "stats",
 }
 LAST = ("POST /logout",)  # walked last: it ends the session
 
@@ -56,6 +60,11 @@ EXPECTED = {
     "POST /flows/try/keys": "302 409 403 409 403 403",  # no trial call going
     "POST /flows/try/silence": "302 409 403 409 403 403",
     "POST /flows/try/start": "302 200 403 200 403 403",
+    "GET /calls/": "302 200 200 200 403 200",
+    "GET /calls/<sid> own": "302 200 200 200 403 200",
+    "GET /calls/<sid> other": "302 200 403 200 403 403",
+    "GET /calls/<sid>/recordings/<kind>/<int:recording_id> own": "302 200 200 200 403 200",
+    "GET /calls/<sid>/recordings/<kind>/<int:recording_id> other": "302 200 403 200 403 403",
     "GET /inspection/": "302 302 302 302 403 302",
     "GET /inspection/<month>/agents/<int:agent_id> own": "302 200 200 200 403 200",
     "GET /inspection/<month>/agents/<int:agent_id> other": "302 200 200 200 403 403",
@@ -87,6 +96,9 @@ EXPECTED = {
     "POST /staff/voicemail/<int:message_id>/handle": "302 302 403 302 302 403",
     "POST /staff/voicemail/<int:message_id>/reopen": "302 302 403 302 302 403",
     "GET /static/webapp/<path:filename>": "200 200 200 200 200 200",
+    "GET /stats/": "302 200 403 200 403 403",
+    "GET /stats/static/<path:filename>": "200 200 200 200 200 200",
+    "GET /stats/stats.csv": "302 200 403 200 403 403",
     "GET /tickets/": "302 200 403 200 200 200",
     "GET /tickets/<int:ticket_id> own": "302 200 403 200 200 200",
     "GET /tickets/<int:ticket_id> other": "302 200 403 200 200 403",
@@ -107,7 +119,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def world(app: Flask, data, rendered) -> dict[str, int]:  # noqa: F811 - the imported fixture
+def world(app: Flask, data, rendered) -> dict[str, Any]:  # noqa: F811 - the imported fixture
     """A user of every role, a second inspector and agent, and an object of each kind."""
     ids: dict[str, int] = {}
     with data() as session:
@@ -153,6 +165,7 @@ def world(app: Flask, data, rendered) -> dict[str, int]:  # noqa: F811 - the imp
             )
         session.flush()
         zone = app.config["SETTINGS"].timezone
+        sids: dict[str, str] = {}
         for inspector, agent in (("inspector", "own_agent"), ("inspector2", "other_agent")):
             draw_month(
                 session,
@@ -164,7 +177,15 @@ def world(app: Flask, data, rendered) -> dict[str, int]:  # noqa: F811 - the imp
                 seed=1,
             )
             sample = active_samples(session, MONTH, inspector_id=ids[inspector])[0]
-            ids["own_sample" if inspector == "inspector" else "other_sample"] = sample.id
+            own = "own" if inspector == "inspector" else "other"
+            ids[f"{own}_sample"] = sample.id
+            # The sampled recording's call: the inspector sampled it, the agent took it.
+            call = Call(sid=sample.recording.call_sid, from_number="+8613904311234", locale="zh-CN")
+            session.add(call)
+            session.flush()
+            sample.recording.call_id = call.id
+            ids[f"{own}_call"], ids[f"{own}_call_recording"] = call.id, sample.recording_id
+            sids[own] = call.sid
 
         (recordings / "vm").mkdir(parents=True, exist_ok=True)
         (recordings / "vm/matrix.wav").write_bytes(audio["path"].read_bytes())
@@ -184,10 +205,10 @@ def world(app: Flask, data, rendered) -> dict[str, int]:  # noqa: F811 - the imp
                 session, channel="phone", content="咨询", owner_id=owner, voicemail_id=message.id
             )
             ids[key] = ticket.id
-    return ids
+    return {**ids, **{f"{own}_sid": sid for own, sid in sids.items()}}
 
 
-def _cases(app: Flask, world: dict[str, int]) -> list[tuple[str, str, str, str]]:
+def _cases(app: Flask, world: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(key, method, url, blueprint) for every rule, method and variant."""
     cases = []
     for rule in app.url_map.iter_rules():
@@ -201,7 +222,7 @@ def _cases(app: Flask, world: dict[str, int]) -> list[tuple[str, str, str, str]]
     return sorted(cases, key=lambda case: (case[0] in LAST, case[0]))
 
 
-def _variants(app: Flask, rule: Rule, world: dict[str, int]):
+def _variants(app: Flask, rule: Rule, world: dict[str, Any]):
     """The URL values to walk ``rule`` with: one set, or "own" and "other" objects."""
     names = set(rule.arguments)
     fixed: dict[str, object] = {"month": MONTH, "node": "x", "token": "x", "seconds": 1}
@@ -211,6 +232,22 @@ def _variants(app: Flask, rule: Rule, world: dict[str, int]):
         fixed["filename"] = min(p.name for p in Path(folder).glob("*.*")) if folder else "none.txt"
     if "message_id" in names:
         fixed["message_id"] = world["message"]
+    if "sid" in names:  # a call, and its recording when the rule names one
+        return [
+            (
+                v,
+                {
+                    k: value
+                    for k, value in {
+                        "sid": world[f"{v}_sid"],
+                        "kind": "agent-call",
+                        "recording_id": world[f"{v}_call_recording"],
+                    }.items()
+                    if k in names
+                },
+            )
+            for v in ("own", "other")
+        ]
     for name, prefix in (("agent_id", "agent"), ("sample_id", "sample"), ("ticket_id", "ticket")):
         if name in names:
             return [(v, {**fixed, name: world[f"{v}_{prefix}"]}) for v in ("own", "other")]

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from webapp.analytics import trace
+
 
 def init_app(app: Flask) -> None:
     from webapp import register_private
+    from webapp.analytics import stats
     from webapp.analytics.flows import bp as flows_bp
 
     register_private(app, flows_bp)
+    register_private(app, stats.bp)
+    trace.init_app(app)
