@@ -7,4 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from ivr.analytics.cli import cli, demo_command
+    from ivr.registry import registry
+
+    registry(app).demos.append(demo_command)  # a month of calls walked through the flow
+    app.cli.add_command(cli)
