@@ -314,7 +314,7 @@ class Caller:
     def on_redirect(self, phone: Phone, record: CallRecord, count: int) -> None:
         """On Somleng, holding is a loop of Redirects to the agent node: patience runs out."""
         redirected_to = urlsplit(record.steps[-1].text).path
-        if phone.hang_up_after is None and redirected_to.endswith("/voice/node/agent"):
+        if phone.hang_up_after is None and redirected_to.endswith("/voice/input/agent"):
             phone.hang_up_after = record.seconds + self.patience
 
     # --- choices ----------------------------------------------------------------------
