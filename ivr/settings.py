@@ -103,6 +103,8 @@ class Settings:
     voicemail_max_seconds: int
     telephony: str = "twilio"  # the platform answering the calls: see ivr.voice.profiles
     session_idle_hours: int = 8
+    # The centre statistics' service level: calls answered within this many seconds.
+    service_level_seconds: int = 20
     # A folder the PBX writes agents' call recordings to (None: no watched folder), and
     # the seconds a file must stay unchanged before it is imported (README "Recordings
     # written by the switch").
@@ -171,6 +173,7 @@ def load_settings(
         voicemail_max_seconds=read("IVR_VOICEMAIL_MAX_SECONDS", "120", _positive_int),
         telephony=read("IVR_TELEPHONY", "twilio", _telephony),
         session_idle_hours=read("IVR_SESSION_IDLE_HOURS", "8", _positive_int),
+        service_level_seconds=read("IVR_SERVICE_LEVEL_SECONDS", "20", _positive_int),
         recordings_import_dir=read(
             "IVR_RECORDINGS_IMPORT_DIR", "", lambda v: _path(v) if v else None
         ),

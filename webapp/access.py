@@ -76,6 +76,8 @@ PERMISSIONS = permission_table(
         "inspection.entries": ("admin", "team_leader"),
         # One's own results and graded calls, the inspectors unnamed.
         "inspection.own_results": ("agent",),
+        # The centre statistics: every centre's calls, queues and complaints, by day and hour.
+        "analytics.stats": ("admin", "team_leader"),
     }
 )
 
@@ -159,6 +161,12 @@ PAGES = page_table(
         "inspection.own_results",
         "我的考核 My results",
         "您每月的考核结果和被评分的通话。 Your monthly results and your graded calls.",
+    ),
+    Page(
+        "stats.index",
+        "analytics.stats",
+        "统计 Centre statistics",
+        "各中心每日、每小时的来电、排队、接听和投诉办理情况。 Every centre's calls, queues, answers and complaints by day and hour.",
     ),
 )
 

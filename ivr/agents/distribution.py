@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from ivr.agents.presence import Claim, Presence, PresenceUnavailable, QueuePlace, presence
 from ivr.calls.events import Event, Job
 from ivr.calls.models import Call
-from ivr.calls.store import FINAL
+from ivr.calls.store import FINAL, add_event
+from ivr.clock import utcnow
 
 log = logging.getLogger("ivr.agents")
 T = TypeVar("T")
@@ -106,8 +107,10 @@ def join_queue(backend: Presence, centre: str, call_sid: str, now: datetime | No
     _safely("join queue", lambda: backend.join_queue(centre, call_sid, now), None)
 
 
-def leave_queue(backend: Presence, call_sid: str) -> None:
-    _safely("leave queue", lambda: backend.leave_queue(call_sid), None)
+def leave_queue(backend: Presence, call_sid: str) -> bool:
+    """Take the call out of its line: True when it was still there (or the line cannot be
+    read: the caller is counted as having left it now)."""
+    return _safely("leave queue", lambda: backend.leave_queue(call_sid), True)
 
 
 def apply_events(db: Session, call: Call, events: list[Event]) -> list[Job]:
@@ -118,16 +121,20 @@ def apply_events(db: Session, call: Call, events: list[Event]) -> list[Job]:
     and for a caller held in our own line it is how a hang-up is noticed.
     """
     if any(e.kind == "status" and e.detail.get("status") in FINAL for e in events):
-        _call_ended(call.sid)
+        _call_ended(db, call)
     return []
 
 
-def _call_ended(call_sid: str) -> None:
-    backend = presence()
+def _call_ended(db: Session, call: Call) -> None:
+    """Free what the call holds; a caller still in line hung up there: say so, with the wait."""
+    backend, call_sid, now = presence(), call.sid, utcnow()
     # Inside the webhook's save(): the database backend leaves the commit to it.
     options = {"commit": False} if backend.name == "database" else {}
+    waiting = _safely("place", lambda: backend.place(call_sid, now), None)
     # Out of the line first, then release: see claim_in_line for why this order.
-    _safely("leave queue", lambda: backend.leave_queue(call_sid, **options), None)
+    if _safely("leave queue", lambda: backend.leave_queue(call_sid, **options), False) and waiting:
+        detail = {"outcome": "hung-up", "waited": waiting.waited(now), "centre": waiting.centre}
+        add_event(db, call.id, "ended:queue-left", Event("queue-left", detail=detail), now)
     released = _safely("release", lambda: backend.release(call_sid, **options), None)
     if released is not None:
         log.info("call ended: agent %s is free again", released)

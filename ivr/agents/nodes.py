@@ -19,6 +19,15 @@ queue}`` has real call distribution:
 
 A centre with ``{dial: number}`` is dialled directly, as a switchboard.
 The centre being served travels in the signed URL state as ``ref`` (C0431).
+
+The events the statistics read are the same in both profiles, timed by us
+(our line's join time, our webhooks' times), never by the platform's
+``QueueTime`` or ``DialCallDuration``: ``enqueue`` (centre, position),
+``queue-wait`` each round (position, waited), ``queue-left`` once per stay
+(outcome ``answered``, ``overflowed``, ``hung-up`` or ``lost``, waited),
+recorded by whoever takes the call out of the line (so by the final status
+callback for a caller who hangs up in our own line), ``agent-dial`` (the
+agent offered the call), then ``agent-answered`` or ``agent-missed``.
 """
 
 from __future__ import annotations
@@ -43,6 +52,13 @@ PROVINCIAL = "provincial"
 
 
 PRESENCE = "agents.presence"  # the service (Turn.services) that knows who is free
+# Twilio's QueueResult -> how the caller left the line (``leave``: claimed or timed out).
+QUEUE_RESULTS = {"bridged": "answered", "bridging-in-process": "answered", "hangup": "hung-up"}
+
+
+def left(turn: Turn, outcome: str, waited: int | None, centre: str) -> None:
+    """The caller is out of the line: once per stay, by whoever took them out."""
+    turn.event("queue-left", outcome=outcome, waited=waited, centre=centre)
 
 
 def _presence(turn: Turn) -> Presence:
@@ -122,7 +138,7 @@ class Agent(NodeType):
             return None
         if not turn.platform.enqueue:
             distribution.join_queue(_presence(turn), centre.code, turn.call_sid, turn.now)
-            turn.event("enqueue", queue=centre.agents["enqueue"], centre=centre.code)
+            self._joined(turn, centre)
             return self._hold_round(turn)
         self._enqueue(turn, centre)
         return None
@@ -155,20 +171,36 @@ class Agent(NodeType):
 
     def _enqueue(self, turn: Turn, centre: Centre) -> None:
         queue = centre.agents["enqueue"]
-        distribution.join_queue(_presence(turn), centre.code, turn.call_sid)
-        turn.event("enqueue", queue=queue, centre=centre.code)
+        distribution.join_queue(_presence(turn), centre.code, turn.call_sid, turn.now)
+        self._joined(turn, centre)
         url = turn.url("input")  # the action (QueueResult) and the wait URL (QueuePosition)
         turn.response.enqueue(
             queue, action=url, method="POST", wait_url=url, wait_url_method="POST"
         )
 
+    def _joined(self, turn: Turn, centre: Centre) -> None:
+        place = distribution.place(_presence(turn), turn.call_sid, turn.now)
+        turn.event(
+            "enqueue",
+            queue=centre.agents["enqueue"],
+            centre=centre.code,
+            position=place.position if place else None,
+        )
+
     def _waiting(self, turn: Turn, params: dict[str, str]) -> None:
-        """Twilio's wait URL, requested again each time its TwiML has played."""
+        """Twilio's wait URL, requested again each time its TwiML has played.
+
+        Twilio's queue times the caller out by its own ``QueueTime``; the events
+        record the wait by our own line's join time (``QueueTime`` only when our
+        line cannot be read).
+        """
         centre = self._centre(turn)
         position = _number(params.get("QueuePosition"), 1, 1, 10_000)
-        waited = _number(params.get("QueueTime"), 0, 0, 86_400)
+        queue_time = _number(params.get("QueueTime"), 0, 0, 86_400)
+        place = distribution.place(_presence(turn), turn.call_sid, turn.now)
+        waited = place.waited(turn.now) if place is not None else queue_time
         max_wait = _number(turn.node.fields.get("max_wait"), DEFAULT_MAX_WAIT, 0, 3600)
-        if centre is None or waited >= max_wait:
+        if centre is None or queue_time >= max_wait:
             turn.event("queue-timeout", waited=waited)
             turn.response.leave()
             return None
@@ -198,13 +230,15 @@ class Agent(NodeType):
         waited = place.waited(turn.now)
         if waited >= _number(turn.node.fields.get("max_wait"), DEFAULT_MAX_WAIT, 0, 3600):
             turn.event("queue-timeout", waited=waited)
-            distribution.leave_queue(backend, sid)
+            if distribution.leave_queue(backend, sid):
+                left(turn, "overflowed", waited, centre.code)
             return self._overflow(turn)
         claim = distribution.claim_in_line(backend, centre.code, sid, place.position)
         if claim is not None:
             turn.event(
                 "agent-claimed", agent=claim.agent_id, position=place.position, waited=waited
             )
+            left(turn, "answered", waited, centre.code)
             self._put_through(turn, claim, centre)
             return None
         turn.event("queue-wait", position=place.position, waited=waited)
@@ -231,12 +265,22 @@ class Agent(NodeType):
 
     # --- results --------------------------------------------------------
     def _left_queue(self, turn: Turn, result: str) -> str | None:
-        sid, backend = turn.call_sid, _presence(turn)
-        distribution.leave_queue(backend, sid)
+        sid, backend, centre = turn.call_sid, _presence(turn), self._centre(turn)
+        place = distribution.place(backend, sid, turn.now)
+        was_waiting = distribution.leave_queue(backend, sid)
         turn.event("connect-result", result=result)
+        claim = distribution.claimed(backend, sid) if result == "leave" else None
+        if was_waiting:
+            outcome = QUEUE_RESULTS.get(result, "lost")
+            if result == "leave":
+                outcome = "answered" if claim is not None else "overflowed"
+            left(
+                turn,
+                outcome,
+                place.waited(turn.now) if place else None,
+                centre.code if centre else "",
+            )
         if result == "leave":
-            claim = distribution.claimed(backend, sid)
-            centre = self._centre(turn)
             if claim is not None and centre is not None:
                 self._put_through(turn, claim, centre)
                 return None
@@ -254,6 +298,12 @@ class Agent(NodeType):
     def _dial_ended(self, turn: Turn, status: str) -> str | None:
         agent = distribution.release(_presence(turn), turn.call_sid)
         turn.event("connect-result", result=status, agent=agent)
+        centre = self._centre(turn)
+        code = centre.code if centre else ""
+        if status in CONNECTED:
+            turn.event("agent-answered", agent=agent, centre=code)
+        else:
+            turn.event("agent-missed", result=status, agent=agent, centre=code)
         if status in CONNECTED:
             turn.say("goodbye")
             turn.response.hangup()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.clock import UTCDateTime, utcnow
@@ -13,6 +13,8 @@ class Call(Base):
     """One phone call, keyed by Twilio's CallSid."""
 
     __tablename__ = "calls"
+    # The statistics read a period's calls, trial calls left out.
+    __table_args__ = (Index("ix_calls_trial_started_at", "trial", "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -23,6 +25,8 @@ class Call(Base):
     duration: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A walk through the flow from a staff page (Try it): left out of every figure.
+    trial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # In time order: journaled menu steps are written after the webhooks that followed them.
     events: Mapped[list[CallEvent]] = relationship(
@@ -40,7 +44,11 @@ class CallEvent(Base):
     """
 
     __tablename__ = "call_events"
-    __table_args__ = (UniqueConstraint("call_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("call_id", "key"),
+        # The statistics read a period's events of a few kinds.
+        Index("ix_call_events_kind_created_at", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)

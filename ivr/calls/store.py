@@ -192,6 +192,20 @@ def _insert_events(db: Session, rows: list[dict[str, Any]]) -> None:
     db.execute(INSERT_JSON_ROWS, {"rows": text_rows})
 
 
+def add_event(db: Session, call_id: int, key: str, event: Event, at: datetime) -> None:
+    """One event an effect derives from a request (e.g. the call's end): once per ``key``."""
+    row = {
+        "call_id": call_id,
+        "key": key,
+        "kind": event.kind,
+        "node": event.node,
+        "digits": event.digits[:40],
+        "detail": event.detail,
+        "created_at": at,
+    }
+    db.execute(_insert(db, CallEvent.__table__).on_conflict_do_nothing(), [row])
+
+
 def apply_status(call: Call, status: str, duration: str | None) -> bool:
     """Move the call's status forward; out-of-order callbacks are ignored."""
     if status not in STATUS_RANK:

@@ -130,7 +130,8 @@ def walked(turn: Turn) -> Response:
 def incoming() -> Response:
     g.call_sid = request.form["CallSid"]
     turn = new_turn(CallState(node=bundle().start))
-    turn.event("incoming")
+    # The centre whose area the caller is in: the statistics count the call there.
+    turn.event("incoming", centre=turn.bundle.directory.for_caller(turn.caller).code)
     engine.enter(turn, turn.state.node)
     return walked(turn)
 

@@ -41,6 +41,7 @@ def test_a_walk_records_the_call_and_each_step(phone, db_session, at):
         ("option", "info_menu", "7"),
         ("menu", "topic_wages", ""),
         ("status", "", ""),
+        ("end", "", ""),
     ]
 
 

@@ -30,7 +30,16 @@ from tests.inspection.conftest import MONTH, rendered  # noqa: F401 - the demo a
 from tests.webapp.conftest import log_in
 
 WALKED = ("anonymous", *ROLES)  # the columns of EXPECTED
-WEB_BLUEPRINTS = {"webapp", "auth", "staff", "selfservice", "inspection", "agents", "tickets"}
+WEB_BLUEPRINTS = {
+    "webapp",
+    "auth",
+    "staff",
+    "selfservice",
+    "inspection",
+    "agents",
+    "tickets",
+    "stats",
+}
 LAST = ("POST /logout",)  # walked last: it ends the session
 
 # "METHOD rule [variant]": statuses for anonymous, admin, inspector, team_leader, staff, agent
@@ -72,6 +81,9 @@ EXPECTED = {
     "POST /staff/voicemail/<int:message_id>/handle": "302 302 403 302 302 403",
     "POST /staff/voicemail/<int:message_id>/reopen": "302 302 403 302 302 403",
     "GET /static/webapp/<path:filename>": "200 200 200 200 200 200",
+    "GET /stats/": "302 200 403 200 403 403",
+    "GET /stats/static/<path:filename>": "200 200 200 200 200 200",
+    "GET /stats/stats.csv": "302 200 403 200 403 403",
     "GET /tickets/": "302 200 403 200 200 200",
     "GET /tickets/<int:ticket_id> own": "302 200 403 200 200 200",
     "GET /tickets/<int:ticket_id> other": "302 200 403 200 200 403",

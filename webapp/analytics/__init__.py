@@ -6,4 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from webapp import register_private
+    from webapp.analytics import stats
+
+    register_private(app, stats.bp)
