@@ -78,6 +78,8 @@ PERMISSIONS = permission_table(
         "inspection.own_results": ("agent",),
         # The centre statistics: every centre's calls, queues and complaints, by day and hour.
         "analytics.stats": ("admin", "team_leader"),
+        # The flow drawn with its traffic, and trial calls through it (/flows/).
+        "flows.view": ("admin", "team_leader"),
     }
 )
 
@@ -167,6 +169,12 @@ PAGES = page_table(
         "analytics.stats",
         "统计 Centre statistics",
         "各中心每日、每小时的来电、排队、接听和投诉办理情况。 Every centre's calls, queues, answers and complaints by day and hour.",
+    ),
+    Page(
+        "flows.index",
+        "flows.view",
+        "来电流程 The flow",
+        "流程图、各节点来电流量和试拨。 The call flow drawn, how callers move through it, and a trial call.",
     ),
 )
 

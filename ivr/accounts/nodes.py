@@ -53,6 +53,10 @@ class AccountLookup(CountedEntry):
     }
     takes_input = True
     sensitive_input = True
+    trial_note = (
+        "试拨输错密码不计次数，不会锁定查询。 "
+        "A trial call's wrong passwords are not counted: it never locks a number's lookup."
+    )
     TRIES = service.MAX_FAILURES
 
     def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
@@ -90,7 +94,7 @@ class AccountLookup(CountedEntry):
         return None
 
     def _password(self, turn: Turn, lock_id: int, keyed: str) -> str | None:
-        outcome = _desk(turn).check(lock_id, keyed, turn.now)
+        outcome = _desk(turn).check(lock_id, keyed, turn.now, count=not turn.trial)
         if outcome.status == "ok":
             turn.event("account-lookup", result="ok")
             self._speak_account(turn, outcome.account)

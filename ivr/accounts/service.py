@@ -68,11 +68,14 @@ def open_lock(db: Session, secret: str, personal_number: str) -> int:
     return db.execute(upsert).scalar_one()
 
 
-def check(db: Session, lock_id: int, password: str, now: datetime) -> Outcome:
+def check(
+    db: Session, lock_id: int, password: str, now: datetime, *, count: bool = True
+) -> Outcome:
     """Verify ``password`` for the number behind the lock; count a wrong one, lock at the third.
 
     The caller commits. A locked number is not checked at all (a right
-    password does not unlock it early, so guessing gains nothing).
+    password does not unlock it early, so guessing gains nothing). ``count=False``
+    (a trial call) changes nothing: no failure counted, no lock set or cleared.
     """
     lock = db.get(LookupLock, lock_id, populate_existing=True)  # another call may have counted
     if lock is None:  # not one of ours (call state is only ever written by this server)
@@ -83,9 +86,11 @@ def check(db: Session, lock_id: int, password: str, now: datetime) -> Outcome:
     account = db.get(PersonalAccount, lock.account_id) if lock.account_id else None
     right = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
     if account is not None and right and PASSWORD.fullmatch(password):
-        if lock.failed_attempts or lock.locked_until is not None:
+        if count and (lock.failed_attempts or lock.locked_until is not None):
             lock.failed_attempts, lock.locked_until = 0, None
         return Outcome("ok", account)
+    if not count:
+        return Outcome("wrong")
     failures = db.execute(
         update(LookupLock)
         .where(LookupLock.id == lock.id)
@@ -130,9 +135,9 @@ class AccountDesk:
         self.session.commit()
         return lock_id
 
-    def check(self, lock_id: int, password: str, now: datetime) -> Outcome:
+    def check(self, lock_id: int, password: str, now: datetime, *, count: bool = True) -> Outcome:
         """Check the password; the failure count sticks whatever happens to the call."""
-        outcome = check(self.session, lock_id, password, now)
+        outcome = check(self.session, lock_id, password, now, count=count)
         self.session.commit()
         return outcome
 

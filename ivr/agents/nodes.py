@@ -77,6 +77,10 @@ class Agent(NodeType):
     name = "agent"
     placeholders = frozenset({"position", "agent", "centre"})
     required = {"choose_prompt": "prompt", "connecting_prompt": "prompt", "after": "node"}
+    trial_note = (
+        "试拨不占用座席、不排队，按无人接听继续。 "
+        "A trial call claims no agent and joins no queue: it goes on as if nobody were free."
+    )
     optional = {
         "queue_prompt": "prompt",  # the caller's place in line: {position}
         "hold_prompt": "prompt",  # hold message or {play: music} between announcements
@@ -131,6 +135,9 @@ class Agent(NodeType):
         if "enqueue" not in centre.agents:
             connect(turn, centre.agents)
             return None
+        if turn.trial:  # a trial call claims no agent and joins no line
+            turn.say("agent_unavailable")
+            return self._give_up(turn)
         turn.state = replace(turn.state, ref=f"C{centre.code}")
         claim = distribution.claim_now(_presence(turn), centre.code, turn.call_sid)
         if claim is not None:

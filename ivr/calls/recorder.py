@@ -52,11 +52,15 @@ class Recorder:
         duration: str | None = None,
         recording: RecordingUpdate | None = None,
         opens: bool = False,
+        trial: bool = False,
     ) -> bool:
         """Store ``entry`` (once). ``opens``: the call's row is needed at once, because the
-        request starts a recording whose callback does not name the caller. Returns False
-        when nothing could be stored."""
-        effects = self.effects_for(entry.events)
+        request starts a recording whose callback does not name the caller. ``trial``: a
+        trial call's (ivr.calls.trial) events are stored, but no domain acts on them and
+        no recording of it is kept. Returns False when nothing could be stored."""
+        effects = [] if trial else self.effects_for(entry.events)
+        if trial:
+            recording = None
         quiet = not status and recording is None and not effects  # only to be recorded
         journal = self.journal() if quiet else None
         if journal is not None:

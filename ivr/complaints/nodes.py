@@ -37,6 +37,11 @@ class Complaint(NodeType):
     }
     optional = {"desk": "target", "schedule": "schedule", "ring_timeout": "int"}
     takes_input = True
+    trial_note = (
+        "试拨不开立工单，不转接值班班长（按无人接听继续），不录音。 "
+        "A trial call opens no ticket, rings no desk (it goes on as if nobody answered) "
+        "and records nothing."
+    )
 
     def enter(self, turn: Turn) -> str | None:
         if turn.state.tries:  # the recording came back empty (or the caller was silent)

@@ -46,6 +46,7 @@ class Fax(CountedEntry):
     }
     takes_input = True
     TRIES = 3
+    trial_note = "试拨不发送传真。 A trial call sends no fax: no request is queued."
 
     def handle(self, turn: Turn, params: dict[str, str]) -> str | None:
         keyed = params.get("Digits", "").rstrip("#")

@@ -83,6 +83,9 @@ class Turn:
     now: datetime
     link: Linker
     call_sid: str = ""
+    # A trial call from the staff web UI (ivr.calls.trial): nodes skip what they would
+    # change outside the call (a lockout count, an agent's claim) and say so in trial_note.
+    trial: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)  # e.g. voicemail_max_seconds
     services: Mapping[str, Any] = field(default_factory=dict)
     collector: Collector = KEYPAD

@@ -47,6 +47,9 @@ class NodeType:
     sensitive_input: ClassVar[bool] = False
     # Values the node fills into its prompts at run time, e.g. {"centre"}.
     placeholders: ClassVar[frozenset[str]] = frozenset()
+    # What a real call changes here that a trial call (Turn.trial) does not, shown beside
+    # the "try it" keypad; empty for nodes that change nothing outside the call.
+    trial_note: ClassVar[str] = ""
 
     def enter(self, turn: Turn) -> str | None:
         raise NotImplementedError

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, g, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import metrics
-from ivr.calls import store
+from ivr.calls import store, trial
 from ivr.calls.events import Event
 from ivr.calls.recorder import Recorder, RecordingUpdate
 from ivr.flows import FlowBundle, engine
@@ -56,6 +56,7 @@ def new_turn(state: CallState) -> Turn:
         now=datetime.now(UTC),
         link=link,
         call_sid=request.form["CallSid"],
+        trial=is_trial(),
         options={
             "voicemail_max_seconds": settings.voicemail_max_seconds,
             "recording_callback": f"{settings.public_url}/voice/recording",
@@ -64,6 +65,11 @@ def new_turn(state: CallState) -> Turn:
         services=LazyServices(registry(current_app).services),
         platform=current_app.extensions["ivr.telephony"].platform,
     )
+
+
+def is_trial() -> bool:
+    """The request's call is a trial call this server issued (ivr.calls.trial)."""
+    return trial.is_trial(current_app.config["SETTINGS"].secret_key, request.form["CallSid"])
 
 
 def records(response: VoiceResponse) -> bool:
@@ -102,6 +108,7 @@ def save(
         duration=form.get("CallDuration"),
         recording=recording,
         opens=opens,
+        trial=is_trial(),
     )
 
 

@@ -43,6 +43,7 @@ class Voicemail(NodeType):
     }
     takes_input = True
     ATTEMPTS = 2
+    trial_note = "试拨不录音、不留言。 A trial call records nothing and leaves no message."
 
     def enter(self, turn: Turn) -> str | None:
         if turn.state.tries:  # nothing was recorded last time

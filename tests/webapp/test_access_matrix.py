@@ -39,6 +39,7 @@ WEB_BLUEPRINTS = {
     "agents",
     "tickets",
     "stats",
+    "flows",
 }
 LAST = ("POST /logout",)  # walked last: it ends the session
 
@@ -50,6 +51,12 @@ EXPECTED = {
     "GET /agents/me": "302 403 403 403 403 200",
     "POST /agents/me/status": "302 403 403 403 403 302",
     "GET /agents/static/<path:filename>": "200 200 200 200 200 200",
+    "GET /flows/": "302 200 403 200 403 403",
+    "GET /flows/static/<path:filename>": "200 200 200 200 200 200",
+    "POST /flows/try/hangup": "302 200 403 200 403 403",
+    "POST /flows/try/keys": "302 409 403 409 403 403",  # no trial call going
+    "POST /flows/try/silence": "302 409 403 409 403 403",
+    "POST /flows/try/start": "302 200 403 200 403 403",
     "GET /inspection/": "302 302 302 302 403 302",
     "GET /inspection/<month>/agents/<int:agent_id> own": "302 200 200 200 403 200",
     "GET /inspection/<month>/agents/<int:agent_id> other": "302 200 200 200 403 403",
@@ -244,7 +251,14 @@ def test_every_rule_answers_each_role_as_before(app: Flask, world):
 NAV = re.compile(r'<ul class="links">(.*?)</ul>', re.S)
 OFFERED = {
     "admin": {
-        "nav": ["/agents/", "/inspection/", "/selfservice/fax", "/staff/voicemail", "/tickets/"],
+        "nav": [
+            "/agents/",
+            "/flows/",
+            "/inspection/",
+            "/selfservice/fax",
+            "/staff/voicemail",
+            "/tickets/",
+        ],
         "home voicemail link": True,
         "samples draw form": True,
         "samples inspector choice": True,
@@ -267,7 +281,14 @@ OFFERED = {
         "sample redraw form": True,
     },
     "team_leader": {
-        "nav": ["/agents/", "/inspection/", "/selfservice/fax", "/staff/voicemail", "/tickets/"],
+        "nav": [
+            "/agents/",
+            "/flows/",
+            "/inspection/",
+            "/selfservice/fax",
+            "/staff/voicemail",
+            "/tickets/",
+        ],
         "home voicemail link": True,
         "samples draw form": False,
         "samples inspector choice": False,
