@@ -8,6 +8,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ivr.analytics import events
+    from ivr.analytics.cli import cli, demo_command
     from ivr.registry import registry
 
-    registry(app).on_events(events.END_KINDS, events.record_end)
+    plugins = registry(app)
+    plugins.on_events(events.END_KINDS, events.record_end)
+    plugins.demos.append(demo_command)  # a month of calls walked through the flow
+    app.cli.add_command(cli)

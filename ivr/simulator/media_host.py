@@ -17,7 +17,10 @@ import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-PATH = re.compile(r"/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/(RE[0-9a-f]{32})(\.wav)?")
+# Somleng's phone appends the recording's UUID to the URL it is given: served the same.
+PATH = re.compile(
+    r"/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/(RE[0-9a-f]{32})(/[0-9a-f-]{36})?(\.wav)?"
+)
 
 
 class NotAWav(ValueError):

@@ -66,7 +66,7 @@ def make_demo(session: Session, recordings_dir: Path, *, speech: bool = True) ->
         created = utcnow() - timedelta(hours=message.hours_ago)
         relative = f"voicemail/{created:%Y/%m/%d}/{sid}.wav"
         path = recordings_dir / relative
-        _render(message.text, path, speak)
+        render_message(message.text, path, speak)
         item = Voicemail(
             recording_sid=sid,
             call_sid="CA" + sid[2:],
@@ -110,7 +110,7 @@ def _script_transcript(text: str, created: datetime) -> dict[str, Any]:
     }
 
 
-def _render(text: str, path: Path, speak: str | None) -> None:
+def render_message(text: str, path: Path, speak: str | None) -> None:
     """Write ``text`` as a mono 16-bit WAV: espeak-ng's speech, else tone bursts."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if speak:
