@@ -227,13 +227,7 @@ def per_call(period: Period, menus: Iterable[str]) -> Any:
             func.coalesce(
                 centre_of("enqueue"), centre_of("agent-dial"), centre_of("incoming"), ""
             ).label("centre"),
-            _flag(
-                and_(
-                    kind == "option",
-                    CallEvent.node.in_(list(menus)),
-                    CallEvent.digits.in_(SELF_SERVICE_OPTIONS),
-                )
-            ).label("self_option"),
+            _flag(kind == "option").label("self_option"),  # only those options are read
             _flag(kind.in_(SERVED)).label("served"),
             _flag(kind == "end").label("ended"),
             _flag(kind.in_(("enqueue", "agent-dial"))).label("to_agents"),
@@ -256,6 +250,13 @@ def per_call(period: Period, menus: Iterable[str]) -> Any:
             Call.started_at < period.end,
             CallEvent.kind.in_(KINDS),
             CallEvent.created_at >= period.start,
+            or_(
+                CallEvent.kind != "option",
+                and_(
+                    CallEvent.node.in_(list(menus)),
+                    CallEvent.digits.in_(SELF_SERVICE_OPTIONS),
+                ),
+            ),
         )
         .group_by(Call.id, Call.started_at)
         .subquery("per_call")

@@ -91,7 +91,7 @@ def test_calls_alternating_between_two_servers_sound_and_store_as_on_one(
     events = stored(clean_tables, sids)
     for path, record, _ in results:
         assert events[record.sid] == events[reference[path].sid], path
-        assert events[record.sid][0][0] == "incoming" and events[record.sid][-1][0] == "status"
+        assert events[record.sid][0][0] == "incoming" and events[record.sid][-1][0] == "end"
 
     # Paths that reach voicemail (which ones depends on the hour): the same message rows.
     messages: dict[str, list[str]] = defaultdict(list)
