@@ -10,6 +10,7 @@ Anything else is refused with a reason, never half-matched.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,7 +21,8 @@ from ivr.params import ADDRESS, UUID
 
 CALL_SID = re.compile(rf"CA[0-9a-f]{{32}}|{UUID}")
 _SEPARATORS = re.compile(r"[\s\-().]")
-LIMIT = 50
+LIMIT = 50  # calls listed
+PAGE, PAGES = 200, 20  # read this many at a time, at most this many times
 
 
 class BadQuery(ValueError):
@@ -69,13 +71,28 @@ def stored_forms(number: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
-def find(session: Session, query: Query, limit: int = LIMIT) -> list[Call]:
-    """The calls the query names, newest first."""
+def find(
+    session: Session,
+    query: Query,
+    visible: Callable[[Call], bool] = lambda call: True,
+    limit: int = LIMIT,
+) -> list[Call]:
+    """The calls the query names that ``visible`` lets the user see, newest first.
+
+    Read a page at a time, so that a user who sees only some calls (an inspector's
+    samples, an agent's own) still gets the newest of those, not a filtered top 50.
+    """
     column = Call.sid if query.by == "sid" else Call.from_number
     statement = (
         select(Call)
         .where(column.in_(query.values))
         .order_by(Call.started_at.desc(), Call.id.desc())
-        .limit(limit)
+        .limit(PAGE)
     )
-    return list(session.scalars(statement))
+    found: list[Call] = []
+    for page in range(PAGES):
+        batch = list(session.scalars(statement.offset(page * PAGE)))
+        found += [call for call in batch if visible(call)]
+        if len(found) >= limit or len(batch) < PAGE:
+            break
+    return found[:limit]

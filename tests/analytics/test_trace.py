@@ -248,6 +248,32 @@ def _q(text: str) -> str:
     return urlencode({"q": text})
 
 
+def test_a_search_finds_the_newest_calls_the_user_may_see_beyond_the_first_page(app):
+    from datetime import timedelta
+
+    from ivr.analytics import search
+
+    with app.app_context():
+        session = db.session()
+        start = datetime(2026, 11, 1, tzinfo=UTC)
+        calls = [
+            Call(
+                sid=f"CA{n:032x}",
+                from_number="+8643188881234",
+                locale="zh-CN",
+                started_at=start + timedelta(minutes=n),
+            )
+            for n in range(search.PAGE + 60)
+        ]
+        session.add_all(calls)
+        session.flush()
+        mine = {call.id for call in calls[:3]}  # the three oldest: past the first page
+        query = search.parse("0431-8888 1234")
+        found = search.find(session, query, visible=lambda call: call.id in mine)
+        assert [call.id for call in found] == sorted(mine, reverse=True)
+        assert len(search.find(session, query)) == search.LIMIT
+
+
 def test_search_by_callsid_and_malformed_input_is_refused(app, client, users):
     call = phone(client).call(["1", "*"])
     leader = login(app, "team_leader-user")

@@ -106,7 +106,7 @@ def index():
     except search.BadQuery as exc:
         return render_template("analytics/calls.html", q=text, calls=None, error=str(exc)), 400
     session = db.session()
-    calls = [call for call in search.find(session, query) if may_view(call)]
+    calls = search.find(session, query, visible=may_view)
     audit.record("search", "call", "", by=query.by, calls=[found.id for found in calls])
     session.commit()
     return render_template("analytics/calls.html", q=text, calls=calls, error=None)
