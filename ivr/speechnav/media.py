@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
@@ -152,7 +153,7 @@ async def handle(media: Media, ws: ServerConnection) -> None:
     began = time.monotonic()
     started = await _start(media, ws, began + WALL_LIMIT)
     if started is None:
-        await ws.close(1008, "refused")
+        await _close(ws, 1008, "refused")
         return
     ticket, rate = started
     media.active += 1
@@ -170,7 +171,23 @@ async def handle(media: Media, ws: ServerConnection) -> None:
             metrics.CONFIDENCE.observe(heard.confidence)
     finally:
         media.active -= 1
-    await ws.close(1000, "done")
+    await _close(ws, 1000, "done")
+
+
+async def _close(ws: ServerConnection, code: int, reason: str) -> None:
+    """Close, reading on meanwhile: the caller's close frame waits behind the frames it sent
+    before it saw ours, and unread frames stop the reading (flow control) until close times out."""
+
+    async def discard() -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for _ in ws:
+                pass
+
+    draining = asyncio.create_task(discard())
+    try:
+        await ws.close(code, reason)
+    finally:
+        draining.cancel()
 
 
 async def _listen(
