@@ -8,7 +8,9 @@ process. The phone streams espeak-ng's audio as 8 kHz μ-law frames
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from ivr.app import create_app
 from ivr.db import make_engine
 from ivr.settings import load_settings
 from ivr.simulator import CallRecord, MediaStreams, Phone, flask_transport
+from ivr.simulator.utterance import ulaw_audio
 from ivr.speechnav import tokens
 from ivr.speechnav.store import fresh
 from tests.harness import (
@@ -140,7 +143,13 @@ def phone(stack: Stack, **streams) -> Phone:
         telephony=stack.telephony,
         redirect_wait=0.0,  # Somleng's pause before a Redirect: nothing waits on it here
         streams=MediaStreams(
-            fast=True, media_url=f"ws://127.0.0.1:{stack.port}", signed=not somleng, **streams
+            **{
+                "fast": True,
+                "media_url": f"ws://127.0.0.1:{stack.port}",
+                "signed": not somleng,  # Twilio signs the upgrade, Somleng does not
+                "locale": "ko-KR",  # the voice of a stream run alone, without the menu's <Say>
+                **streams,
+            }
         ),
     )
 
@@ -218,7 +227,7 @@ def test_forged_expired_replayed_and_unsigned_streams_store_nothing(stack):
         old = tokens.sign("test-secret", ticket)
     assert streams.run(caller, record, url, {"token": old}, "").ended_by == refused
     if stack.telephony == "twilio":  # Twilio signs the upgrade; Somleng does not
-        unsigned = MediaStreams(fast=True, media_url=f"ws://127.0.0.1:{stack.port}", signed=False)
+        unsigned = phone(stack, signed=False).streams
         assert unsigned.run(caller, record, url, {"token": token}, "").ended_by.startswith(
             "refused: HTTP 403"
         )
@@ -231,3 +240,53 @@ def test_forged_expired_replayed_and_unsigned_streams_store_nothing(stack):
     replay = streams.run(caller, record, url, {"token": token}, "상담원 연결")
     assert replay.ended_by == refused
     assert stored(stack, nonce, sid)["text"] == "개인 계좌"
+
+
+def test_twenty_simultaneous_streams_are_each_answered(stack):
+    """20 callers speak at once, in real time, to one media process: each gets its own phrase."""
+    if stack.telephony != "twilio":
+        pytest.skip("the streams are the same in both profiles: once per store")
+    caller = phone(stack)
+    phrases = ["개인 계좌", "상담원 연결", "음성 메시지"]
+    streams = MediaStreams(
+        media_url=f"ws://127.0.0.1:{stack.port}",
+        locale="ko-KR",
+        audio=functools.cache(ulaw_audio),
+        limit=8,
+    )
+    calls = []
+    for n in range(20):
+        sid = caller.new_call_sid()
+        url, token, result_url = stream_of(post(caller, sid, f"{PUBLIC_URL}/voice/incoming"))
+        calls.append((sid, url, token, nonce_of(result_url), phrases[n % len(phrases)]))
+    threads = [
+        threading.Thread(
+            target=streams.run, args=(caller, CallRecord(sid), url, {"token": token}, phrase)
+        )
+        for sid, url, token, _, phrase in calls
+    ]
+    for phrase in phrases:  # espeak-ng runs before the streams start, not during
+        streams.audio(phrase, "ko-KR")
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    results = [stored(stack, nonce, sid) for sid, _, _, nonce, _ in calls]
+    assert [r and r["text"] for r in results] == [phrase for *_, phrase in calls]
+    assert {r["reason"] for r in results} == {"final"}
+
+
+def test_the_media_process_figures_reach_metrics(stack, monkeypatch):
+    """As the web workers' do: prometheus_client's multiprocess files, summed on /metrics."""
+    caller = phone(stack)
+    sid = caller.new_call_sid()
+    url, token, _ = stream_of(post(caller, sid, f"{PUBLIC_URL}/voice/incoming"))
+    caller.streams.run(caller, CallRecord(sid), url, {"token": token}, "상담원 연결")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(stack.metrics_dir))
+    body = stack.app.test_client().get("/metrics").get_data(as_text=True)
+    figures = dict(
+        line.rsplit(" ", 1) for line in body.splitlines() if line and not line.startswith("#")
+    )
+    assert float(figures["ivr_speech_streams_total"]) >= 1
+    assert float(figures['ivr_speech_results_total{reason="final"}']) >= 1
+    assert float(figures["ivr_speech_store_seconds_count"]) >= 1
