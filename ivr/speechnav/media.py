@@ -6,7 +6,9 @@ accepted with a valid, unused ticket (and, for Twilio, a signed upgrade); its
 audio is recognised off the event loop, so one stream never delays another; it
 ends on a phrase, on the node's keys, after 5 s without speech or 10 s in all;
 the result is stored before the socket closes, so the ``<Redirect>`` after the
-stream finds it.
+stream finds it. With ``store_audio: true`` in flows/speech.yaml, a stream in
+which a phrase was heard is kept as WAV under the recordings store
+(``speech/YYYY/MM/DD/<nonce>.wav``, named in the result as ``audio``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ import logging
 import os
 import socket
 import time
+import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import vosk
@@ -31,6 +36,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ivr import mulaw
 from ivr.speech.models import ModelRegistry, ModelUnavailable
 from ivr.speechnav import metrics, tokens
 from ivr.speechnav.grammar import SpeechFlows
@@ -56,6 +62,7 @@ class Media:
     public_url: str  # wss://host, the URL Twilio signs
     check_signature: bool
     pool: ThreadPoolExecutor
+    recordings_dir: Path | None = None  # where callers' speech is kept, if the flows ask
     name: str = f"{socket.gethostname()}:{os.getpid()}"
     active: int = 0
 
@@ -93,6 +100,7 @@ def build(app: Flask) -> Media:
         public_url="ws" + settings.public_url.removeprefix("http"),
         check_signature=app.extensions["ivr.telephony"].name == "twilio",
         pool=ThreadPoolExecutor(max_workers=max(4, 2 * (os.cpu_count() or 1))),
+        recordings_dir=settings.recordings_dir if flows.store_audio else None,
     )
 
 
@@ -160,10 +168,17 @@ async def handle(media: Media, ws: ServerConnection) -> None:
     metrics.STREAMS.inc()
     try:
         phrases = media.flows.grammar(ticket.node, ticket.locale, ticket.kind)
-        listener = await media.run(Listener, media.models[ticket.locale], phrases, rate)
+        keep = media.recordings_dir is not None
+        listener = await media.run(
+            partial(Listener, keep_audio=keep), media.models[ticket.locale], phrases, rate
+        )
         heard, digits = await _listen(media, ws, listener, ticket, began + WALL_LIMIT)
         ended = time.monotonic()
         result = heard.as_result(digits, listener.seconds)
+        if media.recordings_dir is not None and listener.audio and heard.text:
+            relative = f"speech/{time.strftime('%Y/%m/%d', time.gmtime())}/{ticket.nonce}.wav"
+            await media.run(write_wav, media.recordings_dir / relative, bytes(listener.audio), rate)
+            result["audio"] = relative
         await media.run(media.store.put, ticket.nonce, result)
         metrics.STORE_SECONDS.observe(time.monotonic() - ended)
         metrics.RESULTS.labels(result["reason"]).inc()
@@ -172,6 +187,18 @@ async def handle(media: Media, ws: ServerConnection) -> None:
     finally:
         media.active -= 1
     await _close(ws, 1000, "done")
+
+
+def write_wav(path: Path, ulaw: bytes, rate: int) -> None:
+    """The caller's speech as 16-bit PCM WAV (written aside, then renamed: never half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial_path = path.with_suffix(".part")
+    with wave.open(str(partial_path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(mulaw.decode(ulaw))
+    partial_path.replace(path)
 
 
 async def _close(ws: ServerConnection, code: int, reason: str) -> None:

