@@ -172,15 +172,15 @@ async def handle(media: Media, ws: ServerConnection) -> None:
         listener = await media.run(
             partial(Listener, keep_audio=keep), media.models[ticket.locale], phrases, rate
         )
-        heard, digits = await _listen(media, ws, listener, ticket, began + WALL_LIMIT)
-        ended = time.monotonic()
+        heard, digits, arrived = await _listen(media, ws, listener, ticket, began + WALL_LIMIT)
         result = heard.as_result(digits, listener.seconds)
+        result["timings"]["arrived"] = round(arrived, 4)  # the audio (or key) that ended it
         if media.recordings_dir is not None and listener.audio and heard.text:
             relative = f"speech/{time.strftime('%Y/%m/%d', time.gmtime())}/{ticket.nonce}.wav"
             await media.run(write_wav, media.recordings_dir / relative, bytes(listener.audio), rate)
             result["audio"] = relative
         await media.run(media.store.put, ticket.nonce, result)
-        metrics.STORE_SECONDS.observe(time.monotonic() - ended)
+        metrics.STORE_SECONDS.observe(time.time() - arrived)
         metrics.RESULTS.labels(result["reason"]).inc()
         if heard.text:
             metrics.CONFIDENCE.observe(heard.confidence)
@@ -219,9 +219,11 @@ async def _close(ws: ServerConnection, code: int, reason: str) -> None:
 
 async def _listen(
     media: Media, ws: ServerConnection, listener: Listener, ticket: tokens.Ticket, deadline: float
-) -> tuple[Heard, str]:
+) -> tuple[Heard, str, float]:
+    """What ended the stream, the keys, and when (epoch seconds) the message that ended it came."""
     digits, pending = "", bytearray()
     while (message := await _next(ws, deadline)) is not None:
+        arrived = time.time()
         event = message.get("event")
         if event == "media":
             try:
@@ -232,23 +234,24 @@ async def _listen(
                 chunk, pending = bytes(pending), bytearray()
                 heard = await media.run(listener.feed, chunk)
                 if heard is not None:
-                    return heard, digits
+                    return heard, digits, arrived
         elif event == "dtmf":
             digit = str((message.get("dtmf") or {}).get("digit", ""))[:1]
             if digit == ticket.finish_on_key:
-                return Heard("keys"), digits + digit
+                return Heard("keys"), digits + digit, arrived
             if digit:
                 digits += digit
             if ticket.num_digits and len(digits) >= ticket.num_digits:
-                return Heard("keys"), digits
+                return Heard("keys"), digits, arrived
         elif event == "stop":
             break
+    arrived = time.time()
     if pending:
         heard = await media.run(listener.feed, bytes(pending))
         if heard is not None:
-            return heard, digits
+            return heard, digits, arrived
     heard = await media.run(listener.finish, "stop")
-    return heard, digits
+    return heard, digits, arrived
 
 
 async def heartbeat(media: Media) -> None:
