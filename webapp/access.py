@@ -44,6 +44,8 @@ PERMISSIONS = permission_table(
     {
         # The voicemail inbox: list, read, listen to, mark handled and reopen messages.
         "voicemail.read": ("admin", "staff", "team_leader"),
+        # Listen to what callers said at the speech menus, where the flows keep it.
+        "speech.audio": ("admin", "team_leader"),
         # The list of fax requests and how their delivery went.
         "fax.requests": ("admin", "staff", "team_leader"),
         # Every centre's agents and queue; set anyone's status.

@@ -7,9 +7,10 @@ as ``customParameters``), then 20 ms ``media`` frames of 8 kHz μ-law: what the
 caller says, then silence until the server closes the socket or ``limit``
 seconds of audio have gone (then ``stop``). Keys pressed while it listens go as
 ``dtmf`` messages. Frames go at real-time pace, or as fast as the socket takes
-them with ``fast``. Then the call goes on with the next verb, as on Twilio (a
-Connect without ``action``) and Somleng; a stream that cannot be opened does
-the same.
+them with ``fast`` (then, all sent, the phone gives the server a moment to
+close before it sends ``stop``: the server may be reading well behind). Then
+the call goes on with the next verb, as on Twilio (a Connect without
+``action``) and Somleng; a stream that cannot be opened does the same.
 
 What the caller does at a stream is the next key of the call when it starts
 with ``@``: ``@养老`` says the phrase (espeak-ng, in the voice of the menu's
@@ -42,6 +43,7 @@ FRAME_SECONDS = 0.02
 SILENCE_FRAME = b"\xff" * FRAME_BYTES  # μ-law zero
 DTMF_KEYS = frozenset("0123456789*#")
 KEY_GAP_FRAMES = 5  # 100 ms of silence before each key pressed during a stream
+FAST_GRACE = 2.0  # seconds a fast phone, its audio all sent, waits for the server to close
 
 
 @dataclass
@@ -182,6 +184,8 @@ class MediaStreams:
                         send("media", {"media": media})
                         result.frames += 1
                         _drain(ws, result)
+                    if self.fast:  # the server may still be reading what was sent ahead of it
+                        _drain(ws, result, wait=min(self.limit, FAST_GRACE))
                     result.ended_by = "limit"
                     send("stop", {"stop": call})
                 except ConnectionClosed as exc:
@@ -199,11 +203,13 @@ class MediaStreams:
         return result
 
 
-def _drain(ws, result: StreamResult) -> None:
-    """Take what the server sent so far without waiting; ConnectionClosed once it has closed."""
+def _drain(ws, result: StreamResult, wait: float = 0.0) -> None:
+    """Take what the server sent so far, waiting up to ``wait`` seconds for the next message;
+    ConnectionClosed once it has closed."""
+    deadline = time.monotonic() + wait
     while True:
         try:
-            message = ws.recv(timeout=0)
+            message = ws.recv(timeout=max(0.0, deadline - time.monotonic()))
         except TimeoutError:
             return
         result.received.append(message if isinstance(message, str) else message.hex())

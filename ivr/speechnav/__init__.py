@@ -34,9 +34,10 @@ def init_app(app: Flask) -> None:
     from ivr.registry import registry
     from ivr.speechnav.cli import media_command
     from ivr.speechnav.collector import SpeechMenus
+    from ivr.speechnav.listening import bp as listening_bp
     from ivr.speechnav.store import DatabaseStore, RedisStore
     from ivr.speechnav.views import bp
-    from webapp import register_signed
+    from webapp import register_private, register_signed
 
     plugins = registry(app)
     plugins.collector = SpeechMenus()
@@ -47,3 +48,4 @@ def init_app(app: Flask) -> None:
     )
     app.cli.add_command(media_command)
     register_signed(app, bp)  # the platform signs the result URLs
+    register_private(app, listening_bp)  # staff listen to kept speech (store_audio)

@@ -9,7 +9,9 @@ A menu (or option 9's ``area_code``) node names what each option is called::
         "1": {zh-CN: [政策咨询, 语音服务], en-US: [information]}
 
 and ``flows/speech.yaml`` the words that confirm or reject what was heard
-(``confirm``/``reject``, per locale; YAML reads a bare ``yes`` as true: quote it). An option is read back by its first phrase.
+(``confirm``/``reject``, per locale; YAML reads a bare ``yes`` as true: quote
+it), and ``store_audio`` (default false: no caller's speech is kept). An
+option is read back by its first phrase.
 Chinese phrases are the model's words separated by spaces where it needs them.
 """
 
@@ -83,6 +85,7 @@ class SpeechFlows:
     menus: dict[str, MenuSpeech]
     yes: dict[str, list[str]]  # locale -> phrases
     no: dict[str, list[str]]
+    store_audio: bool = False  # keep what callers said (WAV under the recordings store)
 
     def grammar(self, node: str, locale: str, kind: str) -> list[str]:
         """The phrases a stream listens for: the menu's, or the confirm words."""
@@ -195,9 +198,13 @@ def load(bundle: FlowBundle) -> SpeechFlows:
         raise FlowFileError(path, None, f"missing: node {next(iter(menus))!r} takes speech")
     yes: dict[str, list[str]] = {}
     no: dict[str, list[str]] = {}
+    store_audio = False
     if path.exists():
         words = load_mapping(path, "expected {confirm: {locale: [phrases]}, reject: ...}")
-        check_keys(words, required=("confirm", "reject"))
+        check_keys(words, required=("confirm", "reject"), optional=("store_audio",))
+        store_audio = words.get("store_audio", False)
+        if not isinstance(store_audio, bool):
+            raise words.error("store_audio: expected true or false", "store_audio")
         yes = _phrases(words["confirm"], words, "confirm", locales)
         no = _phrases(words["reject"], words, "reject", locales)
         for locale in sorted(set(yes) ^ set(no)):
@@ -209,7 +216,7 @@ def load(bundle: FlowBundle) -> SpeechFlows:
                 None,
                 f"prompt {prompt_id!r} is required by speech menus",
             )
-    return SpeechFlows(menus, yes, no)
+    return SpeechFlows(menus, yes, no, store_audio)
 
 
 def word_list(model_dir: Path) -> set[str] | None:

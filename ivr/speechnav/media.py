@@ -6,7 +6,9 @@ accepted with a valid, unused ticket (and, for Twilio, a signed upgrade); its
 audio is recognised off the event loop, so one stream never delays another; it
 ends on a phrase, on the node's keys, after 5 s without speech or 10 s in all;
 the result is stored before the socket closes, so the ``<Redirect>`` after the
-stream finds it.
+stream finds it. With ``store_audio: true`` in flows/speech.yaml, a stream in
+which a phrase was heard is kept as WAV under the recordings store
+(``speech/YYYY/MM/DD/<nonce>.wav``, named in the result as ``audio``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
 import socket
 import time
+import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import vosk
@@ -30,6 +36,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ivr import mulaw
 from ivr.speech.models import ModelRegistry, ModelUnavailable
 from ivr.speechnav import metrics, tokens
 from ivr.speechnav.grammar import SpeechFlows
@@ -55,6 +62,7 @@ class Media:
     public_url: str  # wss://host, the URL Twilio signs
     check_signature: bool
     pool: ThreadPoolExecutor
+    recordings_dir: Path | None = None  # where callers' speech is kept, if the flows ask
     name: str = f"{socket.gethostname()}:{os.getpid()}"
     active: int = 0
 
@@ -92,6 +100,7 @@ def build(app: Flask) -> Media:
         public_url="ws" + settings.public_url.removeprefix("http"),
         check_signature=app.extensions["ivr.telephony"].name == "twilio",
         pool=ThreadPoolExecutor(max_workers=max(4, 2 * (os.cpu_count() or 1))),
+        recordings_dir=settings.recordings_dir if flows.store_audio else None,
     )
 
 
@@ -152,32 +161,69 @@ async def handle(media: Media, ws: ServerConnection) -> None:
     began = time.monotonic()
     started = await _start(media, ws, began + WALL_LIMIT)
     if started is None:
-        await ws.close(1008, "refused")
+        await _close(ws, 1008, "refused")
         return
     ticket, rate = started
     media.active += 1
     metrics.STREAMS.inc()
     try:
         phrases = media.flows.grammar(ticket.node, ticket.locale, ticket.kind)
-        listener = await media.run(Listener, media.models[ticket.locale], phrases, rate)
-        heard, digits = await _listen(media, ws, listener, ticket, began + WALL_LIMIT)
-        ended = time.monotonic()
+        keep = media.recordings_dir is not None
+        listener = await media.run(
+            partial(Listener, keep_audio=keep), media.models[ticket.locale], phrases, rate
+        )
+        heard, digits, arrived = await _listen(media, ws, listener, ticket, began + WALL_LIMIT)
         result = heard.as_result(digits, listener.seconds)
+        result["timings"]["arrived"] = round(arrived, 4)  # the audio (or key) that ended it
+        if media.recordings_dir is not None and listener.audio and heard.text:
+            relative = f"speech/{time.strftime('%Y/%m/%d', time.gmtime())}/{ticket.nonce}.wav"
+            await media.run(write_wav, media.recordings_dir / relative, bytes(listener.audio), rate)
+            result["audio"] = relative
         await media.run(media.store.put, ticket.nonce, result)
-        metrics.STORE_SECONDS.observe(time.monotonic() - ended)
+        metrics.STORE_SECONDS.observe(time.time() - arrived)
         metrics.RESULTS.labels(result["reason"]).inc()
         if heard.text:
             metrics.CONFIDENCE.observe(heard.confidence)
     finally:
         media.active -= 1
-    await ws.close(1000, "done")
+    await _close(ws, 1000, "done")
+
+
+def write_wav(path: Path, ulaw: bytes, rate: int) -> None:
+    """The caller's speech as 16-bit PCM WAV (written aside, then renamed: never half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial_path = path.with_suffix(".part")
+    with wave.open(str(partial_path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(mulaw.decode(ulaw))
+    partial_path.replace(path)
+
+
+async def _close(ws: ServerConnection, code: int, reason: str) -> None:
+    """Close, reading on meanwhile: the caller's close frame waits behind the frames it sent
+    before it saw ours, and unread frames stop the reading (flow control) until close times out."""
+
+    async def discard() -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for _ in ws:
+                pass
+
+    draining = asyncio.create_task(discard())
+    try:
+        await ws.close(code, reason)
+    finally:
+        draining.cancel()
 
 
 async def _listen(
     media: Media, ws: ServerConnection, listener: Listener, ticket: tokens.Ticket, deadline: float
-) -> tuple[Heard, str]:
+) -> tuple[Heard, str, float]:
+    """What ended the stream, the keys, and when (epoch seconds) the message that ended it came."""
     digits, pending = "", bytearray()
     while (message := await _next(ws, deadline)) is not None:
+        arrived = time.time()
         event = message.get("event")
         if event == "media":
             try:
@@ -188,23 +234,24 @@ async def _listen(
                 chunk, pending = bytes(pending), bytearray()
                 heard = await media.run(listener.feed, chunk)
                 if heard is not None:
-                    return heard, digits
+                    return heard, digits, arrived
         elif event == "dtmf":
             digit = str((message.get("dtmf") or {}).get("digit", ""))[:1]
             if digit == ticket.finish_on_key:
-                return Heard("keys"), digits + digit
+                return Heard("keys"), digits + digit, arrived
             if digit:
                 digits += digit
             if ticket.num_digits and len(digits) >= ticket.num_digits:
-                return Heard("keys"), digits
+                return Heard("keys"), digits, arrived
         elif event == "stop":
             break
+    arrived = time.time()
     if pending:
         heard = await media.run(listener.feed, bytes(pending))
         if heard is not None:
-            return heard, digits
+            return heard, digits, arrived
     heard = await media.run(listener.finish, "stop")
-    return heard, digits
+    return heard, digits, arrived
 
 
 async def heartbeat(media: Media) -> None:

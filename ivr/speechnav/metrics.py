@@ -16,6 +16,6 @@ CONFIDENCE = Histogram(
 )
 STORE_SECONDS = Histogram(
     "ivr_speech_store_seconds",
-    "From the end of a stream's recognition to its stored result",
+    "From the arrival of the audio in which the utterance ended (or the key) to the stored result",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1),
 )

@@ -23,6 +23,7 @@ from ivr.voice.views import new_turn, state_from_request, walked
 bp = Blueprint("speechnav", __name__, url_prefix="/voice")
 NONCE = re.compile(r"[0-9a-f]{24}")
 OPTION = re.compile(r"[0-9#]{1,5}")
+AUDIO = re.compile(r"speech/\d{4}/\d{2}/\d{2}/[0-9a-f]{24}\.wav")  # as ivr media names it
 
 
 def _turn(node: str) -> Turn:
@@ -38,6 +39,12 @@ def _result(turn: Turn) -> dict[str, Any]:
         return collector.store().get(nonce, turn.call_sid) or {}
     except Exception:  # noqa: BLE001 - the store is down: as if nothing was understood
         return {}
+
+
+def _audio(result: dict[str, Any]) -> dict[str, str]:
+    """Where the caller's speech was kept (flows/speech.yaml ``store_audio``), for the event."""
+    audio = result.get("audio")
+    return {"audio": audio} if isinstance(audio, str) and AUDIO.fullmatch(audio) else {}
 
 
 def act(turn: Turn, option: str) -> None:
@@ -71,7 +78,7 @@ def _heard(turn: Turn, result: dict[str, Any]) -> None:
         return
     text, confidence = result.get("text", ""), float(result.get("confidence", 0.0))
     option = menu.option_for(turn.locale, text)
-    turn.event("speech", text=text, confidence=confidence, option=option or "")
+    turn.event("speech", text=text, confidence=confidence, option=option or "", **_audio(result))
     if option is None:
         not_understood(turn)
     elif menu.confirm.needed(confidence):
@@ -110,7 +117,12 @@ def confirmed(node: str) -> Response:
         answer = {"1": True, "2": False}.get(result.get("digits", "")[:1])
         if answer is None and result.get("text"):
             answer = collector.flows().answer(turn.locale, result["text"])
-            turn.event("speech", text=result["text"], confidence=result.get("confidence", 0.0))
+            turn.event(
+                "speech",
+                text=result["text"],
+                confidence=result.get("confidence", 0.0),
+                **_audio(result),
+            )
     if answer:
         turn.event("speech-confirmed", option)
         act(turn, option)

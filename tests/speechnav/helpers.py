@@ -94,10 +94,11 @@ KO_PHRASES = {  # option line (its start in hotline.yaml) -> Korean phrases the 
 }
 
 
-def korean_flows(tmp_path: Path, *, always_open: bool = False) -> Path:
+def korean_flows(tmp_path: Path, *, always_open: bool = False, store_audio: bool = False) -> Path:
     """flows/ with a ko-KR test locale (the only complete model installable here is Korean):
     its own number, the English prompts, and Korean phrases at the speech menus.
-    ``always_open``: the main menu at any hour (for tests whose clock runs)."""
+    ``always_open``: the main menu at any hour (for tests whose clock runs);
+    ``store_audio``: keep what callers say (flows/speech.yaml)."""
 
     def edit(text: str) -> str:
         if always_open:
@@ -132,7 +133,8 @@ def korean_flows(tmp_path: Path, *, always_open: bool = False) -> Path:
         path.write_text(text, encoding="utf-8")
     (flows / "speech.yaml").write_text(
         'confirm: {zh-CN: [是], en-US: ["yes"], ko-KR: [네]}\n'
-        'reject: {zh-CN: [不是], en-US: ["no"], ko-KR: [아니요]}\n',
+        'reject: {zh-CN: [不是], en-US: ["no"], ko-KR: [아니요]}\n'
+        f"store_audio: {'true' if store_audio else 'false'}\n",
         encoding="utf-8",
     )
     return flows

@@ -6,6 +6,7 @@ import pytest
 
 from ivr.flows import FlowFileError
 from ivr.speechnav.grammar import Confirm
+from ivr.speechnav.listen import shares
 from tests.speechnav.helpers import copy_flows, fake_model_with_words, rolled_back_app
 
 
@@ -85,3 +86,21 @@ def test_flows_check_warns_of_words_the_model_cannot_recognise(tmp_path):
     where = next(w for w in warnings if "'退休金'" in w).split(": ")[1]
     assert "退休金" in lines[int(where.rsplit(":", 1)[1]) - 1]
     assert not any("'养老'" in w for w in warnings)
+
+
+def test_speech_audio_is_off_unless_speech_yaml_says_true(app, database_url, connection, tmp_path):
+    assert app.extensions["ivr.speechnav.flows"].store_audio is False
+    flows = copy_flows(tmp_path)
+    path = flows / "speech.yaml"
+    path.write_text(path.read_text().replace("store_audio: false", "store_audio: yes please"))
+    with pytest.raises(FlowFileError, match="store_audio: expected true or false") as error:
+        rolled_back_app(database_url, connection, tmp_path, flows)
+    assert "store_audio" in path.read_text().splitlines()[error.value.line - 1]
+
+
+def test_confidence_is_the_phrase_s_share_of_the_alternatives():
+    """Constructed N-best lists (the test model's grammar forces a single one: 1.0)."""
+    assert shares([27.7]) == [1.0]
+    close = shares([66.637, 66.631])  # 의료 or 임금: the model cannot tell
+    assert 0.49 < close[0] < 0.51 and sum(close) == pytest.approx(1.0)
+    assert shares([50.0, 40.0])[0] > 0.99
