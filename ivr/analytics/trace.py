@@ -75,7 +75,13 @@ KINDS: dict[str, tuple[str, str]] = {
     "account-unavailable": ("查询不可用 Lookup unavailable", "invalid"),
     "account-failed": ("查询失败 Too many wrong entries", "invalid"),
 }
-SPEECH = "speech-"  # speech outcomes: phrase, confidence; any such kind is shown as it is
+SPEECH = "speech"  # speech outcomes (speech, speech-…): phrase, confidence; shown as they are
+
+
+def is_speech(kind: str) -> bool:
+    return kind == SPEECH or kind.startswith(SPEECH + "-")
+
+
 # Detail keys, named as the staff UI names them; others keep their own name.
 DETAIL_NAMES = {
     "agent": "座席 Agent",
@@ -140,6 +146,7 @@ class Step:
     node_type: str
     keys: str
     details: tuple[tuple[str, str], ...]
+    audio: str = ""  # the caller's kept speech (flows/speech.yaml store_audio), its stored path
 
 
 @dataclass(frozen=True)
@@ -194,8 +201,9 @@ def _step(
     agents: Mapping[int, str],
 ) -> Step:
     label, group = KINDS.get(event.kind, (event.kind, "other"))
-    if event.kind.startswith(SPEECH):
-        label, group = f"语音识别 Speech: {event.kind.removeprefix(SPEECH)}", "speech"
+    if is_speech(event.kind):
+        outcome = event.kind.removeprefix(SPEECH).removeprefix("-") or "heard"
+        label, group = f"语音识别 Speech: {outcome}", "speech"
     keys = event.digits or ""
     details = tuple(
         (
@@ -203,8 +211,9 @@ def _step(
             HIDDEN if sensitive and _DIGITS.search(str(value)) else _value(name, value, agents),
         )
         for name, value in sorted((event.detail or {}).items())
-        if value != ""
+        if value != "" and name != "audio"
     )
+    audio = (event.detail or {}).get("audio") if is_speech(event.kind) else None
     return Step(
         at=event.created_at,
         seconds=max((event.created_at - start).total_seconds(), 0.0),
@@ -215,6 +224,7 @@ def _step(
         node_type=node_types.get(event.node, ""),
         keys=(HIDDEN if keys else "") if sensitive else _masked(keys),
         details=details,
+        audio=audio if isinstance(audio, str) else "",
     )
 
 
@@ -241,7 +251,7 @@ def _summary(rows: Rows, steps: Sequence[Step]) -> Summary:
         agent = detail.get("agent")
         if isinstance(agent, int) and not isinstance(agent, bool):
             agent_ids[agent] = None
-        if event.kind.startswith(SPEECH):
+        if is_speech(event.kind):
             speech.append(
                 f"{step.label}: " + ", ".join(f"{name} {value}" for name, value in step.details)
             )

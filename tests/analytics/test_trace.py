@@ -212,20 +212,24 @@ def test_a_trial_call_says_so(app, client, data, users):
 
 def test_speech_outcomes_appear_as_they_are_recorded(app, client, data, users):
     call = phone(client).call(["1", "*"])
+    kept = "speech/2026/11/23/" + "0" * 24 + ".wav"
     with data() as session:
         stored = session.scalars(select(Call).where(Call.sid == call.sid)).one()
-        session.add(
-            CallEvent(
-                call_id=stored.id,
-                key="speech-test",
-                kind="speech-matched",
-                node="main_menu",
-                detail={"phrase": "养老保险", "confidence": 0.82},
+        for key, kind, detail in (
+            ("speech-test", "speech", {"text": "养老 保险", "confidence": 0.82, "audio": kept}),
+            ("speech-confirmed-test", "speech-confirmed", {}),
+        ):
+            session.add(
+                CallEvent(call_id=stored.id, key=key, kind=kind, node="main_menu", detail=detail)
             )
-        )
     status, html = page(login(app, "admin-user"), f"/calls/{call.sid}")
-    assert ("speech-matched", "main_menu", "") in steps(html)
-    assert "识别内容 Phrase: 养老保险" in html and "置信度 Confidence: 0.82" in html
+    kinds = [kind for kind, node, _keys in steps(html) if node == "main_menu"]
+    assert "speech" in kinds and "speech-confirmed" in kinds
+    assert "语音识别 Speech: heard" in html and "语音识别 Speech: confirmed" in html
+    assert "0.82" in html and "养老 保险" in html
+    assert f'href="/staff/speech/{kept.removeprefix("speech/")}"' in html  # kept audio: listen
+    status, html = page(login(app, "inspector-user"), f"/calls/{call.sid}")
+    assert "/staff/speech/" not in html  # not theirs to hear (nor, here, to see)
 
 
 # --- search -------------------------------------------------------------------------
