@@ -43,6 +43,7 @@ WEB_BLUEPRINTS = {
     "flows",
     "trace",
     "stats",
+    "speechnav_audio",
 }
 LAST = ("POST /logout",)  # walked last: it ends the session
 
@@ -85,6 +86,7 @@ EXPECTED = {
     "GET /inspection/samples/<int:sample_id>/audio other": "302 200 403 200 403 403",
     "POST /inspection/samples/<int:sample_id>/redraw own": "302 302 302 403 403 403",
     "POST /inspection/samples/<int:sample_id>/redraw other": "302 302 403 403 403 403",
+    "GET /": "302 302 302 302 302 302",
     "GET /login": "200 302 302 302 302 302",
     "POST /login": "200 302 302 302 302 302",
     "POST /logout": "302 302 302 302 302 302",
@@ -99,6 +101,7 @@ EXPECTED = {
     "GET /stats/": "302 200 403 200 403 403",
     "GET /stats/static/<path:filename>": "200 200 200 200 200 200",
     "GET /stats/stats.csv": "302 200 403 200 403 403",
+    "GET /staff/speech/<path:audio>": "302 404 403 404 403 403",
     "GET /tickets/": "302 200 403 200 200 200",
     "GET /tickets/<int:ticket_id> own": "302 200 403 200 200 200",
     "GET /tickets/<int:ticket_id> other": "302 200 403 200 200 403",
@@ -225,7 +228,13 @@ def _cases(app: Flask, world: dict[str, Any]) -> list[tuple[str, str, str, str]]
 def _variants(app: Flask, rule: Rule, world: dict[str, Any]):
     """The URL values to walk ``rule`` with: one set, or "own" and "other" objects."""
     names = set(rule.arguments)
-    fixed: dict[str, object] = {"month": MONTH, "node": "x", "token": "x", "seconds": 1}
+    fixed: dict[str, object] = {
+        "month": MONTH,
+        "node": "x",
+        "token": "x",
+        "seconds": 1,
+        "audio": "2026/11/23/" + "0" * 24 + ".wav",  # no such file: 404 where allowed
+    }
     if "filename" in names:  # a blueprint's static file; "none.txt" elsewhere
         blueprint = app.blueprints.get(rule.endpoint.rpartition(".")[0])
         folder = blueprint.static_folder if blueprint else None

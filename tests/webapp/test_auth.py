@@ -29,6 +29,15 @@ def test_login_with_the_right_password_opens_the_start_page(client, make_user, d
         assert list(actions) == ["login"]
 
 
+def test_the_sites_address_leads_to_the_login_then_the_start_page(client, make_user):
+    make_user("wang", "staff", name="王芳")
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/staff/"
+    assert client.get("/staff/").headers["Location"].startswith("/login")
+    log_in(client, "wang")
+    assert client.get("/", follow_redirects=True).request.path == "/staff/"
+
+
 def test_a_failed_login_does_not_say_whether_the_user_exists(client, make_user):
     make_user("wang")
 

@@ -27,6 +27,12 @@ bp = Blueprint("auth", __name__)
 FAILED = "用户名或密码错误，或账户已停用。 Wrong username or password, or the account is disabled."
 
 
+@bp.get("/")
+def root():
+    """The site's address: the start page (which asks for a login first)."""
+    return redirect(url_for("staff.home"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
