@@ -52,7 +52,7 @@ CALL_COLUMNS += ("started_at", "ended_at", "trial")
 EVENT_COLUMNS = ("id", "call_id", "key", "kind", "node", "digits", "detail", "created_at")
 
 # The traffic's figures, by hand: every node's entries, options, invalid keys, silences;
-# then where ended calls took their last step.
+# then where ended calls took their last step, unless they ended there served.
 TRAFFIC_SQL = """
 SELECT e.node, e.kind, e.digits, e.detail->>'target' AS target,
        count(*) AS n, count(DISTINCT e.call_id) AS calls
@@ -62,13 +62,19 @@ WHERE NOT c.trial AND c.started_at >= :start AND c.started_at < :end
 GROUP BY 1, 2, 3, 4
 """
 LAST_STEP_SQL = """
-SELECT node, kind, result, count(*) FROM (
-  SELECT DISTINCT ON (e.call_id) e.node, e.kind, e.detail->>'result' AS result
+SELECT node, count(*) FROM (
+  SELECT DISTINCT ON (e.call_id) e.node, e.kind,
+         coalesce(e.detail->>'result', '') AS result, coalesce(e.detail->>'outcome', '') AS outcome
   FROM call_events e JOIN calls c ON c.id = e.call_id
   WHERE NOT c.trial AND c.started_at >= :start AND c.started_at < :end
     AND c.status IN ('completed', 'busy', 'failed', 'no-answer', 'canceled') AND e.node <> ''
   ORDER BY e.call_id, e.created_at DESC, e.id DESC) last
-GROUP BY 1, 2, 3
+WHERE NOT (kind IN ('hangup', 'silence-hangup', 'agent-answered', 'voicemail-recorded',
+                    'voicemail-kept', 'complaint-message')
+           OR (kind = 'connect-result'
+               AND result IN ('completed', 'answered', 'bridged', 'bridging-in-process'))
+           OR (kind = 'queue-left' AND outcome = 'answered'))
+GROUP BY 1
 """
 # The statistics' figures per centre, by hand: one row per call, then per centre.
 STATS_SQL = """
@@ -232,8 +238,8 @@ def main() -> int:
     from ivr import db
     from ivr.analytics.stats import Period as StatsPeriod
     from ivr.analytics.stats import report
-    from ivr.analytics.traffic import CONNECTED, FLOW_ENDS, traffic
     from ivr.analytics.traffic import Period as TrafficPeriod
+    from ivr.analytics.traffic import traffic
     from ivr.app import create_app
     from ivr.staff.models import User
 
@@ -328,10 +334,7 @@ def main() -> int:
     for node, kind, digits, _, count, _ in rows:
         if kind == "option":
             options[(node, digits)] += count
-    hangups = Counter()
-    for node, kind, result_, count in last_rows:
-        if not (kind in FLOW_ENDS or (kind == "connect-result" and result_ in CONNECTED)):
-            hangups[node] += count
+    hangups = Counter(dict(last_rows))
     traffic_agree = (
         entered == figures.entered
         and options == Counter({(o.node, o.digits): o.count for o in figures.options})

@@ -10,10 +10,13 @@ locale (the number they called):
   share of the options taken there;
 - ``invalid``, ``silence`` (rounds without a key), ``silence_hangups`` (the
   flow hung up after three silent rounds), ``back`` (``*``) at each node;
-- ``hangups``: calls that ended while at the node, other than by the flow's
-  own hang-up or a finished conversation: where callers gave up.
+- ``hangups``: where callers gave up: ended calls whose last step (the last event
+  at a node: the ``end`` and status events are at none) was at the node, unless it
+  ended there served: the flow hung up, a conversation was put through (an agent or
+  a number answered), or a message was left.
 
-Two queries, both grouped by node in the database.
+Grouped in the database: the steps of the period's calls, then each ended call's
+last step (one index probe per call).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from ivr.calls.models import Call, CallEvent
@@ -31,9 +34,19 @@ from ivr.calls.store import FINAL
 from ivr.flows.directory import Directory
 
 KINDS = ("enter", "option", "invalid", "silence", "silence-hangup", "back", "hours")
-# A call whose last event is one of these ended where the flow meant it to.
-FLOW_ENDS = {"hangup", "silence-hangup"}
-CONNECTED = {"completed", "answered", "bridged", "bridging-in-process"}
+# A call whose last step is one of these did not give up there: the flow hung up, an
+# agent's conversation finished, a message was left (the caller hangs up to end it).
+SERVED = (
+    "hangup",
+    "silence-hangup",
+    "agent-answered",
+    "voicemail-recorded",
+    "voicemail-kept",
+    "complaint-message",
+)
+# Nor one whose last step is a ``connect-result`` with one of these (a number dialled,
+# the complaint desk, Twilio's queue bridging an agent), or a ``queue-left`` answered.
+CONNECTED = ("completed", "answered", "bridged", "bridging-in-process")
 
 
 @dataclass(frozen=True)
@@ -136,8 +149,10 @@ def traffic(
     conditions = _filters(period, zone, directory, centre, locale)
     result = Traffic()
     result.calls = db.scalar(select(func.count()).select_from(Call).where(*conditions)) or 0
-    target = CallEvent.detail["target"].as_string()
-    opened = CallEvent.detail["open"].as_string()
+    # Only options and hours branches have details to read (JSON parsed per row).
+    target = case((CallEvent.kind == "option", CallEvent.detail["target"].as_string()))
+    opened = case((CallEvent.kind == "hours", CallEvent.detail["open"].as_string()))
+    start, _ = period.bounds(zone)
     rows = db.execute(
         select(
             CallEvent.node,
@@ -149,7 +164,8 @@ def traffic(
             func.count(CallEvent.call_id.distinct()),
         )
         .join(Call, Call.id == CallEvent.call_id)
-        .where(*conditions, CallEvent.kind.in_(KINDS))
+        # A call's events come after its start: the index on (kind, created_at) bounds them.
+        .where(*conditions, CallEvent.kind.in_(KINDS), CallEvent.created_at >= start)
         .group_by(CallEvent.node, CallEvent.kind, CallEvent.digits, target, opened)
     ).all()
     taken: Counter[str] = Counter()
@@ -179,34 +195,53 @@ def traffic(
 
 
 def _gave_up(db: Session, conditions: list[ColumnElement[bool]]) -> Counter[str]:
-    """Ended calls by the node of their last step, unless the flow ended them there."""
-    last = (
-        select(
-            CallEvent.node,
-            CallEvent.kind,
-            CallEvent.detail["result"].as_string().label("result"),
-            func.row_number()
-            .over(
-                partition_by=CallEvent.call_id,
-                order_by=(CallEvent.created_at.desc(), CallEvent.id.desc()),
-            )
-            .label("place"),
+    """Ended calls by the node of their last step, unless they ended there served."""
+    step = CallEvent.__table__.alias("step")
+    latest = (step.c.created_at.desc(), step.c.id.desc())
+    ended = [*conditions, Call.status.in_(FINAL)]
+    if db.get_bind().dialect.name == "postgresql":
+        # Each call's last step by a backward probe of ix_call_events_call_id_created_at.
+        last = (
+            select(step.c.node, step.c.kind, step.c.detail)
+            .where(step.c.call_id == Call.id, step.c.node != "")
+            .order_by(*latest)
+            .limit(1)
+            .lateral("last")
         )
-        .join(Call, Call.id == CallEvent.call_id)
-        .where(*conditions, Call.status.in_(FINAL), CallEvent.node != "")
-        .subquery()
+        steps = select(last.c.node, last.c.kind, last.c.detail).select_from(Call).join(last, true())
+    else:  # SQLite has no LATERAL: the last step's id per call, then its row
+        last_id = (
+            select(step.c.id)
+            .where(step.c.call_id == Call.id, step.c.node != "")
+            .order_by(*latest)
+            .limit(1)
+            .scalar_subquery()
+        )
+        steps = (
+            select(CallEvent.node, CallEvent.kind, CallEvent.detail)
+            .select_from(Call)
+            .join(CallEvent, CallEvent.id == last_id)
+        )
+    last_steps = steps.where(*ended).subquery()
+
+    def detail(name: str) -> ColumnElement[str]:
+        return func.coalesce(last_steps.c.detail[name].as_string(), "")
+
+    served = or_(
+        last_steps.c.kind.in_(SERVED),
+        and_(
+            last_steps.c.kind == "connect-result",
+            detail("result").in_(CONNECTED),
+        ),
+        and_(
+            last_steps.c.kind == "queue-left",
+            detail("outcome") == "answered",
+        ),
     )
     rows = db.execute(
-        select(last.c.node, last.c.kind, last.c.result, func.count())
-        .where(last.c.place == 1)
-        .group_by(last.c.node, last.c.kind, last.c.result)
+        select(last_steps.c.node, func.count()).where(not_(served)).group_by(last_steps.c.node)
     ).all()
-    ended: Counter[str] = Counter()
-    for node, kind, result, count in rows:
-        if kind in FLOW_ENDS or (kind == "connect-result" and result in CONNECTED):
-            continue
-        ended[node] += count
-    return ended
+    return Counter(dict(rows))
 
 
 def by_node(traffic: Traffic) -> dict[str, dict[str, int]]:

@@ -48,10 +48,12 @@ class CallEvent(Base):
         UniqueConstraint("call_id", "key"),
         # The statistics read a period's events of a few kinds.
         Index("ix_call_events_kind_created_at", "kind", "created_at"),
+        # A call's events in time order (its trace), and its last step (the flow's traffic).
+        Index("ix_call_events_call_id_created_at", "call_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))
     node: Mapped[str] = mapped_column(String(64), default="")

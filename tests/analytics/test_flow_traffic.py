@@ -167,6 +167,88 @@ def test_traffic_counts_the_periods_calls_and_leaves_trial_calls_out(calls):
     assert seen.entered["old_menu"] == 1
 
 
+def end(status="completed"):
+    return ("end", "", "", {"status": status})  # the status callback's: no node
+
+
+@pytest.mark.sqlite
+def test_calls_served_at_the_agent_node_or_by_voicemail_did_not_give_up(app):
+    """Where callers gave up: not where an agent answered, a message was left or the
+    flow said goodbye; a caller who hung up in the queue did give up at the agent node."""
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=CENTRE_TZ)
+    agent = [enter("main_menu"), option("main_menu", "0", "agent"), enter("agent")]
+    answered = ("connect-result", "agent", "", {"result": "completed", "agent": 7})
+    with app.app_context():
+        session = db.session()
+        for index, steps in enumerate(
+            [
+                # an agent answered at once, talked, and the caller hung up afterwards
+                [
+                    *agent,
+                    ("agent-dial", "agent", "", {"agent": 7}),
+                    answered,
+                    ("agent-answered", "agent", "", {"agent": 7}),
+                    end(),
+                ],
+                # waited in Twilio's queue, taken by an agent there (bridged)
+                [
+                    *agent,
+                    ("enqueue", "agent", "", {"position": 1}),
+                    ("connect-result", "agent", "", {"result": "bridged"}),
+                    ("queue-left", "agent", "", {"outcome": "answered", "waited": 30}),
+                    end(),
+                ],
+                # nobody answered: overflow, option 1, a message left (hung up to end it)
+                [
+                    *agent,
+                    ("agent-dial", "agent", "", {"agent": 7}),
+                    ("connect-result", "agent", "", {"result": "no-answer"}),
+                    ("agent-missed", "agent", "", {"result": "no-answer"}),
+                    enter("agent_overflow"),
+                    option("agent_overflow", "1", "voicemail"),
+                    enter("voicemail"),
+                    ("voicemail-recorded", "voicemail", "", {"duration": 9}),
+                    end(),
+                ],
+                # a message kept, then goodbye from the flow
+                [
+                    enter("main_menu"),
+                    option("main_menu", "2", "voicemail"),
+                    enter("voicemail"),
+                    ("voicemail-recorded", "voicemail", "", {"duration": 9}),
+                    ("voicemail-kept", "voicemail", "1", {}),
+                    enter("continue"),
+                    option("continue", "2", "goodbye"),
+                    enter("goodbye"),
+                    ("hangup", "goodbye", "", {}),
+                    end(),
+                ],
+                # gave up in Twilio's queue
+                [
+                    *agent,
+                    ("enqueue", "agent", "", {"position": 2}),
+                    ("queue-wait", "agent", "", {"position": 1, "waited": 15}),
+                    ("connect-result", "agent", "", {"result": "hangup"}),
+                    ("queue-left", "agent", "", {"outcome": "hung-up", "waited": 40}),
+                    end(),
+                ],
+                # gave up in our own line (Somleng): the status callback takes it out
+                [
+                    *agent,
+                    ("enqueue", "agent", "", {"position": 1}),
+                    ("queue-wait", "agent", "", {"position": 1, "waited": 8}),
+                    ("queue-left", "", "", {"outcome": "hung-up", "waited": 20}),
+                    end(),
+                ],
+            ]
+        ):
+            add_call(session, f"CA{index:032x}", steps, at=at + timedelta(minutes=index))
+        session.commit()
+    seen = figures(app)
+    assert seen.calls == 6 and seen.entered["agent"] == 5
+    assert seen.hangups == {"agent": 2}
+
+
 def test_traffic_of_one_centre_and_one_locale(calls):
     jilin = figures(calls, centre="0432")
     assert jilin.calls == 1 and jilin.entered == {"main_menu": 1, "info_menu": 1}
