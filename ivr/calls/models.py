@@ -10,11 +10,14 @@ from ivr.db import Base
 
 
 class Call(Base):
-    """One phone call, keyed by Twilio's CallSid."""
+    """One phone call, keyed by the platform's CallSid (Twilio's CA…, Somleng's UUID)."""
 
     __tablename__ = "calls"
     # The statistics read a period's calls, trial calls left out.
-    __table_args__ = (Index("ix_calls_trial_started_at", "trial", "started_at"),)
+    __table_args__ = (
+        Index("ix_calls_trial_started_at", "trial", "started_at"),
+        Index("ix_calls_from_number_started_at", "from_number", "started_at"),  # call search
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-12-07 12:00:00.000000
+Create Date: 2026-11-30 09:30:00.000000
 """
 
 from alembic import op
