@@ -22,19 +22,21 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
 from flask import Flask
 from sqlalchemy import MetaData, delete, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
-from ivr import params
+from ivr import db, params
 from ivr.app import create_app
 from ivr.db import make_engine
 from ivr.settings import load_settings
@@ -131,10 +133,23 @@ def runner(app):
 
 @pytest.fixture
 def db_session(app):
-    from ivr import db
 
     with app.app_context():
         yield db.session()
+
+
+@pytest.fixture
+def data(app: Flask) -> Callable[[], Any]:
+    """``with data() as session:`` a session committed at the end of the block."""
+
+    @contextmanager
+    def scope() -> Iterator[Session]:
+        with app.app_context():
+            session = db.session()
+            yield session
+            session.commit()
+
+    return scope
 
 
 @pytest.fixture
@@ -298,8 +313,6 @@ def make_live_app(database_url, tmp_path, telephony: str):
 
     yield make
     if apps:
-        from ivr import db
-
         with apps[0].app_context():
             session = db.session()
             for table in reversed(Base.metadata.sorted_tables):
@@ -333,7 +346,6 @@ def serve() -> Iterator[Callable[[Flask], str]]:
 @pytest.fixture
 def every_role_site(make_live_app, serve) -> tuple[Flask, str]:
     """A live site with one user per role, ``<role>-user`` (the agent with a seat)."""
-    from ivr import db
     from ivr.agents.models import Agent
     from ivr.staff.models import ROLES, User
 

@@ -9,8 +9,6 @@ that call, each view leaving an audit row.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +16,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ivr import db
 from ivr.accounts.models import PersonalAccount
@@ -44,20 +41,6 @@ OTHER_CALL = "CA" + "e" * 32
 @pytest.fixture(autouse=True)
 def office_hours(at):
     at(2026, 11, 23, 10, 0)
-
-
-@pytest.fixture
-def data(app: Flask) -> Callable[[], Any]:
-    """``with data() as session:`` committed at the end, in an app context of its own."""
-
-    @contextmanager
-    def scope() -> Iterator[Session]:
-        with app.app_context():
-            session = db.session()
-            yield session
-            session.commit()
-
-    return scope
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from ivr import db
 from ivr.agents.models import Agent, CallRecording
 from ivr.inspection.demo_audio import render
 from ivr.inspection.demo_script import SCRIPTS
@@ -70,20 +67,6 @@ def rendered(tmp_path_factory) -> dict[str, Any]:
 def app(app: Flask) -> Flask:
     app.config["WTF_CSRF_ENABLED"] = True  # TESTING does not turn CSRF checks off
     return app
-
-
-@pytest.fixture
-def data(app: Flask) -> Callable[[], Any]:
-    """``with data() as session:`` a session committed at the end of the block."""
-
-    @contextmanager
-    def scope() -> Iterator[Session]:
-        with app.app_context():
-            session = db.session()
-            yield session
-            session.commit()
-
-    return scope
 
 
 @pytest.fixture

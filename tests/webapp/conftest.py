@@ -9,18 +9,15 @@ clients.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
 import webapp
-from ivr import db
 from ivr.staff.cli import cli as users_cli
 from ivr.staff.models import User
 from ivr.voicemail.models import Voicemail
@@ -39,20 +36,6 @@ def app(app: Flask) -> Flask:
         app.cli.add_command(users_cli)
     app.config["WTF_CSRF_ENABLED"] = True  # TESTING does not turn CSRF checks off
     return app
-
-
-@pytest.fixture
-def data(app: Flask) -> Callable[[], Any]:
-    """``with data() as session:`` a session committed at the end of the block."""
-
-    @contextmanager
-    def scope() -> Iterator[Session]:
-        with app.app_context():
-            session = db.session()
-            yield session
-            session.commit()
-
-    return scope
 
 
 @pytest.fixture
