@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -14,8 +13,7 @@ from ivr.inspection.sampling import DEFAULT_MIN_SECONDS, MIN_REASON
 
 def finite(_form: FlaskForm, field: DecimalField) -> None:
     """NaN and infinities are decimals too; a comparison with sNaN even raises."""
-    data = field.data
-    if isinstance(data, Decimal) and not data.is_finite() or data in (math.inf, -math.inf):
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
         raise StopValidation("请输入数字 Enter a number.")
 
 
