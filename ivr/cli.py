@@ -38,8 +38,18 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
         ctx.exit()
 
 
+class _Group(FlaskGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command; before the settings exist (a first ``ivr --help``), the core
+        ones, after the line that says what is missing (the domains' need the app)."""
+        try:
+            return super().list_commands(ctx)
+        except SystemExit:
+            return sorted(self.commands)
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=_Group,
     create_app=_create_app,
     load_dotenv=False,
     set_debug_flag=False,

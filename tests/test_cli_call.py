@@ -195,3 +195,14 @@ def test_recordings_from_loopback_are_allowed_by_default_except_in_production(tm
     production = load_settings({**environ, "IVR_ENV": "production"}).media_hosts
     assert not any(entry.allows("127.0.0.1", 8123) for entry in production)
     assert any(entry.allows("api.twilio.com", 443) for entry in production)
+
+
+def test_ivr_help_works_before_the_settings_exist(monkeypatch, tmp_path):
+    for name in ("TWILIO_AUTH_TOKEN", "SECRET_KEY", "IVR_DATABASE_URL", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("IVR_ENV_FILE", str(tmp_path / "none.env"))
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "TWILIO_AUTH_TOKEN is not set" in result.output  # what is missing, in one line
+    for command in ("dev", "call", "serve"):
+        assert f"  {command} " in result.output
