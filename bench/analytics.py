@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -41,7 +40,7 @@ from sqlalchemy import text  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from ivr.settings import load_settings  # noqa: E402
-from tests.harness import scratch_database  # noqa: E402
+from tests.harness import app_environ, scratch_database  # noqa: E402
 
 DAYS = 30
 PAGE_TARGET_S = 1.0
@@ -246,15 +245,8 @@ def main() -> int:
     first, last = END - timedelta(days=DAYS), END - timedelta(days=1)
     with tempfile.TemporaryDirectory(prefix="ivr-bench-analytics-") as tmp_name:
         tmp = Path(tmp_name)
-        environ = {
-            "IVR_ENV": "test",
-            "IVR_ENV_FILE": str(tmp / "none.env"),
-            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-            "SECRET_KEY": secrets.token_hex(16),
-            "IVR_RECORDINGS_DIR": str(tmp),
-        }
         with scratch_database(args.database_url, tmp, prefix="ivr_bench") as scratch:
-            app = create_app({"SETTINGS": load_settings({**environ, "DATABASE_URL": scratch.url})})
+            app = create_app({"SETTINGS": load_settings(app_environ(scratch.url, tmp))})
             app.config["WTF_CSRF_ENABLED"] = False
             zone = app.config["SETTINGS"].timezone
             bundle = app.extensions["ivr.flows"]

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -48,7 +47,7 @@ from sqlalchemy import select  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from ivr.settings import load_settings  # noqa: E402
-from tests.harness import scratch_database  # noqa: E402
+from tests.harness import app_environ, scratch_database  # noqa: E402
 
 MONTH = "2026-11"
 RATIO_TARGET = 3.0
@@ -208,15 +207,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="ivr-bench-report-") as tmp_name:
         tmp = Path(tmp_name)
-        environ = {
-            "IVR_ENV": "test",
-            "IVR_ENV_FILE": str(tmp / "none.env"),
-            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-            "SECRET_KEY": secrets.token_hex(16),
-            "IVR_RECORDINGS_DIR": str(tmp),
-        }
         with database(args.database_url, tmp) as (url, where):
-            app = create_app({"SETTINGS": load_settings({**environ, "DATABASE_URL": url})})
+            app = create_app({"SETTINGS": load_settings(app_environ(url, tmp))})
             app.config["WTF_CSRF_ENABLED"] = False
             print(f"database: {where}")
             started = time.perf_counter()

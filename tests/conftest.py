@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 import time_machine
 from flask import Flask
-from sqlalchemy import MetaData, delete, event
+from sqlalchemy import delete, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
@@ -51,6 +51,7 @@ from tests.harness import (
     TELEPHONY,
     Launcher,
     app_environ,
+    empty_tables,
     normalise_database_url,
     scratch_database,
     suite_database_url,
@@ -370,12 +371,7 @@ def clean_tables(database_url: str) -> Iterator[Engine]:
     """An engine on the test schema; every table is emptied when the test ends."""
     engine = make_engine(normalise_database_url(database_url))
     yield engine
-    metadata = MetaData()
-    with engine.begin() as conn:
-        metadata.reflect(bind=conn)
-        for table in reversed(metadata.sorted_tables):
-            if table.name != "alembic_version":
-                conn.execute(delete(table))
+    empty_tables(engine)
     engine.dispose()
 
 

@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +90,18 @@ def app_environ(database_url: str, tmp_path: Path, **extra: str) -> dict[str, st
         "IVR_FLOWS_DIR": str(ROOT / "flows"),
         **extra,
     }
+
+
+def empty_tables(engine: Any) -> None:
+    """Delete every row the tests committed (Alembic's version stays), children first."""
+    from sqlalchemy import MetaData, delete
+
+    metadata = MetaData()
+    with engine.begin() as conn:
+        metadata.reflect(bind=conn)
+        for table in reversed(metadata.sorted_tables):
+            if table.name != "alembic_version":
+                conn.execute(delete(table))
 
 
 def normalise_database_url(url: str) -> str:
@@ -425,6 +438,17 @@ def wait_until(
 def wait_for(check: Callable[[], object], timeout: float = 10.0) -> object:
     """A page's condition (a browser test's): its first true value, polled briefly."""
     return wait_until(check, timeout, "the page", poll=0.05)
+
+
+def browser_log_in(browser: Any, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login form of the site at ``base`` in a real browser."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(base + "/login")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for(lambda: "/login" not in browser.current_url)
 
 
 def wait_http(

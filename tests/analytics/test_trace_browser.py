@@ -6,7 +6,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from ivr.simulator import Phone, flask_transport
-from tests.harness import AUTH_TOKEN, PASSWORD, PUBLIC_URL, wait_for
+from tests.harness import AUTH_TOKEN, PUBLIC_URL, browser_log_in, wait_for
 from tests.webapp.test_security_headers import csp_problems
 
 CALLER = "+8643262012345"
@@ -21,11 +21,7 @@ def test_a_team_leader_finds_a_call_by_number_and_reads_its_steps(
     )
     call = phone.call(["7", "-", "1", "*"])  # an invalid key and a silent round, in any hour
 
-    browser.get(live + "/login")
-    browser.find_element(By.NAME, "username").send_keys("team_leader-user")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(lambda: "/login" not in browser.current_url)
+    browser_log_in(browser, live, "team_leader-user")
     browser.find_element(By.LINK_TEXT, "通话轨迹 Call trace").click()  # from the start page
     search = browser.find_element(By.NAME, "q")
     search.send_keys("0432 6201 2345")

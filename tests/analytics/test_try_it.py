@@ -24,7 +24,7 @@ from ivr.calls.models import Call
 from ivr.complaints.models import Ticket
 from ivr.fax.models import FaxRequest
 from ivr.voicemail.models import Voicemail
-from tests.harness import CENTRE_TZ, PASSWORD, wait_for
+from tests.harness import CENTRE_TZ, browser_log_in, wait_for
 from tests.webapp.test_security_headers import csp_problems
 
 MONDAY_MORNING = datetime(2026, 11, 30, 10, 0, tzinfo=CENTRE_TZ)  # staffed hours
@@ -63,7 +63,7 @@ def test_a_trial_call_walks_the_flow_and_leaves_nothing_behind(every_role_site, 
 
     with time_machine.travel(MONDAY_MORNING, tick=True):
         before = side_effects(app)
-        log_in(browser, base)
+        browser_log_in(browser, base, "team_leader-user")
         browser.get(base + "/flows/")
         wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "svg g.flow-node"))
 
@@ -116,14 +116,6 @@ def test_a_trial_call_walks_the_flow_and_leaves_nothing_behind(every_role_site, 
             (trial,) = db.session().scalars(select(Call)).all()
             assert trial.trial and trial.status == "completed"
         assert csp_problems(browser) == []
-
-
-def log_in(browser: WebDriver, base: str) -> None:
-    browser.get(base + "/login")
-    browser.find_element(By.NAME, "username").send_keys("team_leader-user")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(lambda: "/login" not in browser.current_url)
 
 
 def node(browser: WebDriver, node_id: str):

@@ -21,7 +21,7 @@ from ivr.agents.models import Agent, CallRecording
 from ivr.inspection.models import SampledCall
 from ivr.inspection.sampling import active_samples, draw_month
 from ivr.staff.models import AuditEvent, User
-from tests.harness import wait_for
+from tests.harness import browser_log_in, wait_for
 from tests.inspection.conftest import IN_MONTH, MONTH, PASSWORD
 
 SCREENSHOT = Path("/tmp/grading.png")
@@ -89,17 +89,9 @@ def text_of(driver: WebDriver, css: str) -> str:
     return driver.find_element(By.CSS_SELECTOR, css).text
 
 
-def log_in(driver: WebDriver, url: str, username: str) -> None:
-    driver.get(url + "/login")
-    driver.find_element(By.NAME, "username").send_keys(username)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(lambda: "/login" not in driver.current_url)
-
-
 def test_an_inspector_grades_a_call_in_a_real_browser(live, browser):
     url, sample_id = live["url"], live["sample"]
-    log_in(browser, url, "li")
+    browser_log_in(browser, url, "li")
     assert not browser.find_elements(By.ID, "read-only")
 
     browser.get(f"{url}/inspection/samples/{sample_id}")
@@ -163,7 +155,7 @@ def test_an_inspector_grades_a_call_in_a_real_browser(live, browser):
 
 
 def test_an_admin_sees_why_the_grading_form_is_read_only(live, browser):
-    log_in(browser, live["url"], "boss")
+    browser_log_in(browser, live["url"], "boss")
     browser.get(f"{live['url']}/inspection/samples/{live['sample']}")
     inputs = browser.find_elements(By.CSS_SELECTOR, "#grade-form input:not([type=hidden])")
     assert inputs and all(not field.is_enabled() for field in inputs)

@@ -19,7 +19,7 @@ from ivr.inspection.models import AgentMonthResult, ResultStatus
 from ivr.inspection.months import recent
 from ivr.inspection.rubric import current as current_grading
 from ivr.staff.models import User
-from tests.harness import wait_for
+from tests.harness import browser_log_in, wait_for
 from tests.inspection.conftest import MONTH, PASSWORD
 
 # agent number -> centre; inserted out of order, numbers of different lengths
@@ -70,11 +70,7 @@ def leader(live: str, browser: WebDriver) -> WebDriver:
         "Emulation.setDeviceMetricsOverride",
         {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False},
     )
-    browser.get(live + "/login")
-    browser.find_element(By.NAME, "username").send_keys("zhao")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(lambda: "/login" not in browser.current_url)
+    browser_log_in(browser, live, "zhao")
     return browser
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from flask import Flask
-from sqlalchemy import MetaData, delete, select
+from sqlalchemy import select
 
 from ivr import db
 from ivr.app import create_app
@@ -38,6 +38,7 @@ from tests.harness import (
     Launcher,
     Proc,
     app_environ,
+    empty_tables,
     free_port,
     normalise_database_url,
     wait_until,
@@ -85,12 +86,7 @@ KEEPS_AUDIO = ("somleng", "database")  # this stack's flows say store_audio: tru
 
 def _empty_tables(database_url: str) -> None:
     engine = make_engine(normalise_database_url(database_url))
-    metadata = MetaData()
-    with engine.begin() as conn:
-        metadata.reflect(bind=conn)
-        for table in reversed(metadata.sorted_tables):
-            if table.name != "alembic_version":
-                conn.execute(delete(table))
+    empty_tables(engine)
     engine.dispose()
 
 

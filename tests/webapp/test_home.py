@@ -18,8 +18,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from ivr.inspection import months
 from ivr.staff.models import ROLES
-from tests.harness import wait_for
-from tests.webapp.conftest import PASSWORD
+from tests.harness import browser_log_in, wait_for
 from webapp import PRIVATE
 
 
@@ -63,11 +62,7 @@ def test_each_roles_start_page_lists_exactly_the_pages_it_opens(
     app, base = every_role_site
     for role in ROLES:
         browser.delete_all_cookies()
-        browser.get(base + "/login")
-        browser.find_element(By.NAME, "username").send_keys(f"{role}-user")
-        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        wait_for(lambda: "/login" not in browser.current_url)
+        browser_log_in(browser, base, f"{role}-user")
         assert urlsplit(browser.current_url).path == "/staff/"  # where a login lands
 
         listed = {}

@@ -19,8 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from ivr.staff.models import ROLES
-from tests.harness import wait_for
-from tests.webapp.conftest import PASSWORD
+from tests.harness import browser_log_in, wait_for
 
 HEADERS = (
     "Content-Security-Policy",
@@ -107,11 +106,7 @@ def test_every_role_browses_its_pages_without_a_csp_violation(every_role_site, b
     check_headers(urlopen(live + "/login").headers)
     for role in ROLES:
         browser.delete_all_cookies()
-        browser.get(live + "/login")
-        browser.find_element(By.NAME, "username").send_keys(f"{role}-user")
-        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        wait_for(lambda: "/login" not in browser.current_url)
+        browser_log_in(browser, live, f"{role}-user")
         links = [
             a.get_attribute("href")
             for a in browser.find_elements(By.CSS_SELECTOR, "header.site nav a")

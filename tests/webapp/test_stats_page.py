@@ -13,7 +13,7 @@ from selenium.webdriver.support.select import Select
 from ivr import db
 from ivr.staff.models import ROLES
 from tests.analytics.test_stats import TEN, add_call, self_service, step
-from tests.harness import PASSWORD, log_in, wait_for
+from tests.harness import browser_log_in, log_in, wait_for
 from tests.webapp.test_security_headers import csp_problems
 
 pytestmark = pytest.mark.sqlite
@@ -102,11 +102,7 @@ def test_the_page_in_a_browser_charts_tables_print_and_no_csp_violation(every_ro
     app, base = every_role_site
     with app.app_context():
         some_calls(db.session())
-    browser.get(base + "/login")
-    browser.find_element(By.NAME, "username").send_keys("team_leader-user")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(lambda: "/login" not in browser.current_url)
+    browser_log_in(browser, base, "team_leader-user")
 
     browser.get(base + "/stats/")  # the start page's link: the last week
     assert browser.find_element(By.ID, "to").get_attribute("value")
