@@ -72,17 +72,21 @@ class Entry:
 
     def event_rows(self, call_id: int) -> list[dict[str, Any]]:
         return [
-            {
-                "call_id": call_id,
-                "key": f"{self.key}:{index}",
-                "kind": event.kind,
-                "node": event.node,
-                "digits": event.digits[:40],
-                "detail": event.detail,
-                "created_at": self.at,
-            }
+            _event_row(call_id, f"{self.key}:{index}", event, self.at)
             for index, event in enumerate(self.events or (Event("request"),))
         ]
+
+
+def _event_row(call_id: int, key: str, event: Event, at: datetime) -> dict[str, Any]:
+    return {
+        "call_id": call_id,
+        "key": key,
+        "kind": event.kind,
+        "node": event.node,
+        "digits": event.digits[:40],
+        "detail": event.detail,
+        "created_at": at,
+    }
 
 
 def _insert(db: Session, table):
@@ -194,16 +198,10 @@ def _insert_events(db: Session, rows: list[dict[str, Any]]) -> None:
 
 def add_event(db: Session, call_id: int, key: str, event: Event, at: datetime) -> None:
     """One event an effect derives from a request (e.g. the call's end): once per ``key``."""
-    row = {
-        "call_id": call_id,
-        "key": key,
-        "kind": event.kind,
-        "node": event.node,
-        "digits": event.digits[:40],
-        "detail": event.detail,
-        "created_at": at,
-    }
-    db.execute(_insert(db, CallEvent.__table__).on_conflict_do_nothing(), [row])
+    db.execute(
+        _insert(db, CallEvent.__table__).on_conflict_do_nothing(),
+        [_event_row(call_id, key, event, at)],
+    )
 
 
 def apply_status(call: Call, status: str, duration: str | None) -> bool:

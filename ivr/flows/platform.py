@@ -20,6 +20,14 @@ class Platform:
     recording_absent: bool  # a recording status callback for "absent" recordings
     gather_input: bool  # <Gather input=…>: speech as well as keys
 
+    def record_options(self) -> dict[str, str]:
+        """A message ``<Record>``'s extras where the platform has them: silence trimmed,
+        and a status callback for a recording that came to nothing."""
+        options = {"trim": "trim-silence"} if self.record_trim else {}
+        if self.recording_absent:
+            options["recording_status_callback_event"] = "completed absent"
+        return options
+
 
 TWILIO = Platform(
     name="twilio",

@@ -166,11 +166,6 @@ class Turn:
         """
         self.event("menu")
         self.say(prompt_id)
-        options: dict[str, Any] = {}
-        if self.platform.record_trim:
-            options["trim"] = "trim-silence"
-        if self.platform.recording_absent:
-            options["recording_status_callback_event"] = "completed absent"
         self.response.record(
             action=self.url("input", ref=""),
             method="POST",
@@ -180,7 +175,7 @@ class Turn:
             timeout=5,
             recording_status_callback=self.options.get("recording_callback", ""),
             recording_status_callback_method="POST",
-            **options,
+            **self.platform.record_options(),
         )
         self.response.redirect(self.url("node", tries=self.state.tries + 1), method="POST")
 

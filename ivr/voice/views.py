@@ -243,10 +243,6 @@ def fallback() -> Response:
             request.form.get("ErrorCode", "?"),
         )
         flows.prompts.render(locale, "fallback_apology", response, {})
-        platform = current_app.extensions["ivr.telephony"].platform
-        options = {"trim": "trim-silence"} if platform.record_trim else {}
-        if platform.recording_absent:
-            options["recording_status_callback_event"] = "completed absent"
         response.record(
             action=f"{settings.public_url}/voice/fallback?step=recorded",
             method="POST",
@@ -254,7 +250,7 @@ def fallback() -> Response:
             finish_on_key="#",
             play_beep=True,
             recording_status_callback=f"{settings.public_url}/voice/recording",
-            **options,
+            **current_app.extensions["ivr.telephony"].platform.record_options(),
         )
         response.hangup()
     event = Event("fallback", detail={"error": request.form.get("ErrorCode", "")})
